@@ -1,0 +1,197 @@
+package dev.engagement.config;
+
+import dev.engagement.ping.Dimension;
+import dev.engagement.sketch.Sketches;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Engagement's settings. Keys starting with {@code engagement.} are ours (see {@link #KEYS} and the
+ * README's configuration reference); every other key is a Kafka property and passes straight through
+ * ({@link #kafkaProperties()}).
+ *
+ * @param pingsTopic        topic of incoming pings (Confluent-framed Avro)
+ * @param deadLetterTopic   where malformed or implausible pings go, with the reason in headers
+ * @param lateTopic         where pings for days past grace go
+ * @param sketchesTopic     the compacted downstream topic of segment-day sketches
+ * @param partialsTopic     internal topic carrying each partition's partial sketches to the merger
+ * @param dimensions        the segment dimensions, in order
+ * @param lgK               sketch precision
+ * @param grace             how long after its end a day still accepts pings, in stream time
+ * @param latenessWindow    how far before its submission day an activity date is plausible
+ * @param retention         how long days are kept in the stores
+ * @param flushInterval     how often live sketches are written to RocksDB (query freshness)
+ * @param downstreamInterval at most one update per (segment, day) and interval on the sketches topic
+ * @param schemaRegistryUrl the registry's URL, or {@code embedded}
+ * @param kafka             the pass-through Kafka properties
+ */
+public record EngagementConfig(
+    String pingsTopic,
+    String deadLetterTopic,
+    String lateTopic,
+    String sketchesTopic,
+    String partialsTopic,
+    List<Dimension> dimensions,
+    int lgK,
+    Duration grace,
+    Duration latenessWindow,
+    Duration retention,
+    Duration flushInterval,
+    Duration downstreamInterval,
+    String schemaRegistryUrl,
+    Map<String, String> kafka) {
+
+    public static final String PREFIX = "engagement.";
+    public static final String DEFAULT_DIMENSIONS = "app_name,channel,os,country,app_version";
+    public static final int DEFAULT_MAX_VALUES = 1000;
+    /** The registry URL value that selects the in-process registry. */
+    public static final String EMBEDDED = "embedded";
+
+    /** Every {@code engagement.*} key with its default. Per-dimension caps are {@code engagement.dimension.NAME.max-values}. */
+    public static final Map<String, String> KEYS = Map.ofEntries(
+        Map.entry("engagement.topic.pings", "pings"),
+        Map.entry("engagement.topic.dead-letter", "pings-dead-letter"),
+        Map.entry("engagement.topic.late", "pings-late"),
+        Map.entry("engagement.topic.sketches", "segment-day-sketches"),
+        Map.entry("engagement.topic.partials", "engagement-sketch-partials"),
+        Map.entry("engagement.dimensions", DEFAULT_DIMENSIONS),
+        Map.entry("engagement.dimension.max-values", Integer.toString(DEFAULT_MAX_VALUES)),
+        Map.entry("engagement.sketch.lg-k", Integer.toString(Sketches.DEFAULT_LG_K)),
+        Map.entry("engagement.grace", "2d"),
+        Map.entry("engagement.lateness-window", "28d"),
+        Map.entry("engagement.retention", "400d"),
+        Map.entry("engagement.flush-interval", "1s"),
+        Map.entry("engagement.downstream-interval", "5s"),
+        Map.entry("engagement.schema-registry.url", EMBEDDED));
+
+    public EngagementConfig {
+        dimensions = List.copyOf(dimensions);
+        kafka = Map.copyOf(kafka);
+        if (dimensions.isEmpty()) {
+            throw new ConfigException("engagement.dimensions: at least one dimension is needed");
+        }
+        if (grace.isNegative() || retention.compareTo(grace.plusDays(28)) < 0) {
+            throw new ConfigException("engagement.retention (" + Durations.format(retention)
+                + ") must cover a 28-day window plus the grace period (" + Durations.format(grace) + ")");
+        }
+        if (flushInterval.toMillis() < 10 || downstreamInterval.toMillis() < 10) {
+            throw new ConfigException("engagement.flush-interval and engagement.downstream-interval must be at least 10ms");
+        }
+    }
+
+    /** The configuration of all defaults, with extra properties layered on top. */
+    public static EngagementConfig defaults(Map<String, String> overrides) {
+        Properties p = new Properties();
+        p.putAll(overrides);
+        return from(p);
+    }
+
+    /**
+     * Parses properties: {@code engagement.*} keys are validated (an unknown one is an error, to catch
+     * typos); everything else is kept as a Kafka property.
+     *
+     * @throws ConfigException naming the key at fault
+     */
+    public static EngagementConfig from(Properties props) {
+        Map<String, String> all = new java.util.TreeMap<>();
+        for (String name : props.stringPropertyNames()) {
+            all.put(name, props.getProperty(name).trim());
+        }
+        Map<String, String> kafka = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith(PREFIX)) {
+                kafka.put(key, e.getValue());
+            } else if (!KEYS.containsKey(key) && !(key.startsWith("engagement.dimension.") && key.endsWith(".max-values"))) {
+                throw new ConfigException(key + ": unknown setting (known: " + new java.util.TreeSet<>(KEYS.keySet())
+                    + " and engagement.dimension.<name>.max-values)");
+            }
+        }
+        int defaultCap = integer(all, "engagement.dimension.max-values", 0);
+        List<Dimension> dimensions = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>(Arrays.asList(get(all, "engagement.dimensions").split("\\s*,\\s*")));
+        for (String name : names) {
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!Dimension.isValidName(name)) {
+                throw new ConfigException("engagement.dimensions: unknown dimension '" + name + "' (use one of "
+                    + new java.util.TreeSet<>(Dimension.FIELDS) + " or attributes.<key>)");
+            }
+            String capKey = "engagement.dimension." + name + ".max-values";
+            int cap = all.containsKey(capKey) ? integer(all, capKey, 0) : defaultCap;
+            dimensions.add(new Dimension(name, cap));
+        }
+        int lgK = integer(all, "engagement.sketch.lg-k", 4);
+        if (lgK > 21) {
+            throw new ConfigException("engagement.sketch.lg-k: must be between 4 and 21, got " + lgK);
+        }
+        return new EngagementConfig(
+            get(all, "engagement.topic.pings"),
+            get(all, "engagement.topic.dead-letter"),
+            get(all, "engagement.topic.late"),
+            get(all, "engagement.topic.sketches"),
+            get(all, "engagement.topic.partials"),
+            dimensions,
+            lgK,
+            duration(all, "engagement.grace"),
+            duration(all, "engagement.lateness-window"),
+            duration(all, "engagement.retention"),
+            duration(all, "engagement.flush-interval"),
+            duration(all, "engagement.downstream-interval"),
+            get(all, "engagement.schema-registry.url"),
+            kafka);
+    }
+
+    /** The Kafka properties (everything that is not {@code engagement.*}). */
+    public Properties kafkaProperties() {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        return p;
+    }
+
+    /** The names of the dimensions, in order. */
+    public List<String> dimensionNames() {
+        return dimensions.stream().map(Dimension::name).toList();
+    }
+
+    public int graceDays() {
+        return (int) Math.ceil(grace.toMillis() / 86_400_000.0);
+    }
+
+    private static String get(Map<String, String> all, String key) {
+        String value = all.getOrDefault(key, KEYS.get(key));
+        if (value == null || value.isEmpty()) {
+            throw new ConfigException(key + ": must not be empty");
+        }
+        return value;
+    }
+
+    private static int integer(Map<String, String> all, String key, int min) {
+        String text = all.getOrDefault(key, KEYS.getOrDefault(key, Integer.toString(DEFAULT_MAX_VALUES)));
+        try {
+            int value = Integer.parseInt(text);
+            if (value < min) {
+                throw new ConfigException(key + ": must be at least " + min + ", got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + ": '" + text + "' is not an integer");
+        }
+    }
+
+    private static Duration duration(Map<String, String> all, String key) {
+        Duration d = Durations.parse(key, get(all, key));
+        if (d.isNegative()) {
+            throw new ConfigException(key + ": must not be negative");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,231 @@
+package dev.engagement.topology;
+
+import dev.engagement.avro.Ping;
+import dev.engagement.config.EngagementConfig;
+import dev.engagement.ping.Days;
+import dev.engagement.ping.Dimension;
+import dev.engagement.ping.PingRules;
+import dev.engagement.ping.Rejection;
+import dev.engagement.ping.ValueCaps;
+import dev.engagement.registry.PingDecoder;
+import dev.engagement.registry.SchemaRegistry;
+import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.SketchStore;
+
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Folds each ping's client id into the live sketch of its (segment, day), or routes it to the
+ * dead-letter or late-pings topic. Every flush interval it writes changed sketches to the store,
+ * sends changed partial sketches downstream (at most once per downstream interval), closes days
+ * that passed grace (a last, {@code closed} partial for each of their segments) and drops days past
+ * retention.
+ *
+ * <p>Per-task metadata lives in the sketch store under {@link SegmentDayKey#META_PREFIX} keys: the
+ * last closed and last purged day, and the values admitted under each dimension's cap.
+ */
+final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    private static final String CAP_PREFIX = "cap/";
+    private static final Bytes CLOSED_THROUGH = SegmentDayKey.meta("closed-through");
+    private static final Bytes PURGED_THROUGH = SegmentDayKey.meta("purged-through");
+
+    private final EngagementConfig settings;
+    private final SchemaRegistry registry;
+    private final IngestCounters counters;
+
+    private ProcessorContext<byte[], byte[]> context;
+    private SketchStore store;
+    private PingDecoder decoder;
+    private PingRules rules;
+    private ValueCaps caps;
+    private int closedThrough;
+    private int purgedThrough;
+    private long lastDownstream;
+
+    FoldProcessor(EngagementConfig settings, SchemaRegistry registry, IngestCounters counters) {
+        this.settings = settings;
+        this.registry = registry;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(EngagementTopology.SKETCH_STORE);
+        this.decoder = new PingDecoder(registry);
+        this.rules = new PingRules(settings.latenessWindow());
+        this.caps = new ValueCaps(settings.dimensions(), this::persistAdmission);
+        this.closedThrough = readMetaInt(CLOSED_THROUGH, -1);
+        this.purgedThrough = readMetaInt(PURGED_THROUGH, -1);
+        restoreAdmissions();
+        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    private void restoreAdmissions() {
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.meta(CAP_PREFIX), SegmentDayKey.meta("cap0"))) {
+            while (it.hasNext()) {
+                byte[] key = it.next().key.get();
+                String entry = new String(key, 1 + CAP_PREFIX.length(), key.length - 1 - CAP_PREFIX.length(),
+                    StandardCharsets.UTF_8);
+                int sep = entry.indexOf('\u0000');
+                if (sep > 0) {
+                    caps.restore(entry.substring(0, sep), entry.substring(sep + 1));
+                }
+            }
+        }
+    }
+
+    private void persistAdmission(Dimension dimension, String value) {
+        store.put(SegmentDayKey.meta(CAP_PREFIX + dimension.name() + '\u0000' + value), new byte[0]);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Ping ping;
+        try {
+            ping = decoder.decode(record.value());
+        } catch (PingDecoder.RejectedException e) {
+            deadLetter(record, e.rejection(), e.getMessage());
+            return;
+        }
+        Rejection rejection = rules.check(ping, record.timestamp());
+        if (rejection != null) {
+            deadLetter(record, rejection, null);
+            return;
+        }
+        int day = PingRules.activityDay(ping);
+        long streamTime = context.currentStreamTimeMs();
+        if (Days.endMillis(day) + settings.grace().toMillis() <= streamTime) {
+            late(record, day, streamTime);
+            return;
+        }
+        Bytes key = SegmentDayKey.of(day, caps.segmentOf(ping));
+        store.sketchFor(key).update(ping.getClientId());
+        counters.recordAccepted(ping.getSubmissionTimestamp().toEpochMilli());
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, Rejection reason, String detail) {
+        Headers headers = sourceHeaders(record);
+        headers.add("engagement.reason", reason.name().getBytes(StandardCharsets.UTF_8));
+        if (detail != null) {
+            String clipped = detail.length() > 500 ? detail.substring(0, 500) : detail;
+            headers.add("engagement.detail", clipped.getBytes(StandardCharsets.UTF_8));
+        }
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
+            EngagementTopology.DEAD_LETTER_SINK);
+        counters.recordDeadLettered(reason);
+    }
+
+    private void late(Record<byte[], byte[]> record, int day, long streamTime) {
+        Headers headers = sourceHeaders(record);
+        headers.add("engagement.day", Days.toDate(day).toString().getBytes(StandardCharsets.UTF_8));
+        headers.add("engagement.stream-time", Long.toString(streamTime).getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
+            EngagementTopology.LATE_SINK);
+        counters.recordLate();
+    }
+
+    private Headers sourceHeaders(Record<byte[], byte[]> record) {
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        if (meta != null) {
+            headers.add("engagement.source.topic", meta.topic().getBytes(StandardCharsets.UTF_8));
+            headers.add("engagement.source.partition", Integer.toString(meta.partition()).getBytes(StandardCharsets.UTF_8));
+            headers.add("engagement.source.offset", Long.toString(meta.offset()).getBytes(StandardCharsets.UTF_8));
+        }
+        return headers;
+    }
+
+    private void punctuate(long wallClock) {
+        long streamTime = context.currentStreamTimeMs();
+        if (streamTime < 0) {
+            return; // nothing processed yet
+        }
+        store.changelogTimestamp(streamTime);
+        closeDays(streamTime);
+        if (wallClock - lastDownstream >= settings.downstreamInterval().toMillis()) {
+            lastDownstream = wallClock;
+            for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
+                forwardPartial(changed.key, changed.value, false, streamTime);
+            }
+        } else {
+            store.flushDirty();
+        }
+        purge(streamTime);
+    }
+
+    /** Closes every day whose end plus grace is at or before stream time. */
+    private void closeDays(long streamTime) {
+        int lastClosable = (int) Math.floorDiv(streamTime - settings.grace().toMillis(), Days.MILLIS) - 1;
+        if (lastClosable <= closedThrough) {
+            return;
+        }
+        store.flushDirty();
+        List<KeyValue<Bytes, byte[]>> closing = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(
+            SegmentDayKey.dayStart(Math.max(closedThrough + 1, 0)), SegmentDayKey.dayStart(lastClosable + 1))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                if (SegmentDayKey.day(kv.key.get()) <= lastClosable) {
+                    closing.add(kv);
+                }
+            }
+        }
+        for (KeyValue<Bytes, byte[]> kv : closing) {
+            forwardPartial(kv.key, kv.value, true, streamTime);
+        }
+        store.evict(lastClosable);
+        closedThrough = lastClosable;
+        store.put(CLOSED_THROUGH, intBytes(closedThrough));
+    }
+
+    /** Deletes every day older than the retention. */
+    private void purge(long streamTime) {
+        int lastPurgeable = Days.ofMillis(streamTime - settings.retention().toMillis()) - 1;
+        if (lastPurgeable <= purgedThrough) {
+            return;
+        }
+        List<Bytes> doomed = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(
+            SegmentDayKey.dayStart(Math.max(purgedThrough + 1, 0)), SegmentDayKey.dayStart(lastPurgeable + 1))) {
+            while (it.hasNext()) {
+                Bytes key = it.next().key;
+                if (SegmentDayKey.day(key.get()) <= lastPurgeable) {
+                    doomed.add(key);
+                }
+            }
+        }
+        doomed.forEach(store::delete);
+        purgedThrough = lastPurgeable;
+        store.put(PURGED_THROUGH, intBytes(purgedThrough));
+    }
+
+    private void forwardPartial(Bytes key, byte[] sketch, boolean closed, long streamTime) {
+        context.forward(new Record<>(key.get(), Partial.encode(context.taskId().partition(), closed, sketch), streamTime),
+            EngagementTopology.PARTIALS_SINK);
+    }
+
+    private int readMetaInt(Bytes key, int absent) {
+        byte[] value = store.get(key);
+        return value == null || value.length != 4 ? absent : ByteBuffer.wrap(value).getInt();
+    }
+
+    private static byte[] intBytes(int value) {
+        return ByteBuffer.allocate(4).putInt(value).array();
+    }
+}

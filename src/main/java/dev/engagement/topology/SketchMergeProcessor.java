@@ -1,0 +1,146 @@
+package dev.engagement.topology;
+
+import dev.engagement.avro.DimensionValue;
+import dev.engagement.avro.SegmentDaySketch;
+import dev.engagement.config.EngagementConfig;
+import dev.engagement.ping.Days;
+import dev.engagement.sketch.Estimate;
+import dev.engagement.sketch.Sketches;
+import dev.engagement.store.SegmentDayKey;
+
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.nio.ByteBuffer;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Merges the partial sketches of every input partition into one record per (segment, day) for the
+ * downstream topic. Keeps the latest partial of each partition; marks changed keys in a persistent
+ * pending store (so a crash cannot lose an update) and emits them at most once per downstream
+ * interval. A record is {@code final} once every contributing partition has closed the day.
+ */
+final class SketchMergeProcessor implements Processor<byte[], byte[], String, SegmentDaySketch> {
+
+    private final EngagementConfig config;
+    private final Sketches sketches;
+    private ProcessorContext<String, SegmentDaySketch> context;
+    private KeyValueStore<Bytes, byte[]> partials;
+    private KeyValueStore<Bytes, byte[]> pending;
+    private int purgedThrough = -1;
+
+    SketchMergeProcessor(EngagementConfig config) {
+        this.config = config;
+        this.sketches = new Sketches(config.lgK());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SegmentDaySketch> context) {
+        this.context = context;
+        this.partials = context.getStateStore(EngagementTopology.MERGE_STORE);
+        this.pending = context.getStateStore(EngagementTopology.PENDING_STORE);
+        context.schedule(config.downstreamInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Bytes key = Bytes.wrap(record.key());
+        Partial update = Partial.decode(record.value());
+        partials.put(key, Partial.encodeList(Partial.upsert(partials.get(key), update)));
+        pending.put(key, new byte[0]);
+    }
+
+    private void emit(long wallClock) {
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        for (Bytes key : keys) {
+            byte[] list = partials.get(key);
+            if (list != null) {
+                context.forward(new Record<>(recordKey(key.get()), merge(key.get(), Partial.decodeList(list), wallClock),
+                    Math.max(context.currentStreamTimeMs(), 0)));
+            }
+            pending.delete(key);
+        }
+        purge();
+    }
+
+    private SegmentDaySketch merge(byte[] key, List<Partial> parts, long now) {
+        List<byte[]> bytes = new ArrayList<>(parts.size());
+        boolean allClosed = true;
+        for (Partial p : parts) {
+            bytes.add(p.sketch());
+            allClosed &= p.closed();
+        }
+        byte[] union = parts.size() == 1 ? parts.get(0).sketch() : sketches.unionBytes(bytes);
+        Estimate estimate = Sketches.estimate(Sketches.fromBytes(union));
+        String[] values = SegmentDayKey.values(key);
+        List<DimensionValue> dimensions = new ArrayList<>(values.length);
+        List<String> names = config.dimensionNames();
+        for (int i = 0; i < values.length && i < names.size(); i++) {
+            dimensions.add(new DimensionValue(names.get(i), values[i]));
+        }
+        return SegmentDaySketch.newBuilder()
+            .setDimensions(dimensions)
+            .setDay(LocalDate.ofEpochDay(SegmentDayKey.day(key)))
+            .setSketch(ByteBuffer.wrap(union))
+            .setLgK(config.lgK())
+            .setEstimate(estimate.estimate())
+            .setLower(estimate.lower())
+            .setUpper(estimate.upper())
+            .setUpdatedAt(java.time.Instant.ofEpochMilli(now))
+            .setFinal$(allClosed)
+            .build();
+    }
+
+    /**
+     * The record key on the downstream topic: {@code YYYY-MM-DD|dim=value|...}, with {@code %},
+     * {@code |} and {@code =} in values percent-encoded. Stable per (segment, day), for compaction.
+     */
+    String recordKey(byte[] key) {
+        StringBuilder sb = new StringBuilder(Days.toDate(SegmentDayKey.day(key)).toString());
+        String[] values = SegmentDayKey.values(key);
+        List<String> names = config.dimensionNames();
+        for (int i = 0; i < values.length && i < names.size(); i++) {
+            sb.append('|').append(names.get(i)).append('=').append(escape(values[i]));
+        }
+        return sb.toString();
+    }
+
+    private static String escape(String value) {
+        return value.replace("%", "%25").replace("|", "%7C").replace("=", "%3D");
+    }
+
+    private void purge() {
+        long streamTime = context.currentStreamTimeMs();
+        if (streamTime < 0) {
+            return;
+        }
+        int lastPurgeable = Days.ofMillis(streamTime - config.retention().toMillis()) - 1;
+        if (lastPurgeable <= purgedThrough) {
+            return;
+        }
+        List<Bytes> doomed = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = partials.range(
+            SegmentDayKey.dayStart(Math.max(purgedThrough + 1, 0)), SegmentDayKey.dayStart(lastPurgeable + 1))) {
+            while (it.hasNext()) {
+                Bytes key = it.next().key;
+                if (SegmentDayKey.day(key.get()) <= lastPurgeable) {
+                    doomed.add(key);
+                }
+            }
+        }
+        doomed.forEach(partials::delete);
+        purgedThrough = lastPurgeable;
+    }
+}

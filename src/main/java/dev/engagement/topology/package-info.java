@@ -1,0 +1,26 @@
+/**
+ * The Kafka Streams topology: validate and fold pings into per-task partial sketches, route bad and
+ * late pings, and merge partials into the compacted downstream topic.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>No repartition of pings.</b> HLL unions are commutative and idempotent, so each task keeps
+ *   partial sketches for its own input partitions and queries union them. Only flushed partial
+ *   sketches travel (to the merger), at most once per downstream interval.</li>
+ *   <li><b>No per-ping sketch serialization.</b> Open days' sketches stay live in memory in the
+ *   {@link dev.engagement.store.SketchStore}; they are written out every flush interval and before
+ *   every commit (see {@code dev.engagement.store}).</li>
+ *   <li><b>Stream time is the ping's {@code submission_timestamp}</b>
+ *   ({@link dev.engagement.topology.PingTimestampExtractor}), per input partition, as Kafka Streams
+ *   measures windows. A day accepts pings until its end plus grace, in stream time; after that they
+ *   go to the late topic. Kafka Streams commits stream time with the offsets, so after a crash the
+ *   replayed pings meet the same grace decisions as the first time.</li>
+ *   <li><b>Idempotent recovery.</b> At-least-once replays re-add clients already in the restored
+ *   sketches (no change); canonical sketch bytes make the result byte-identical to an uninterrupted
+ *   run.</li>
+ *   <li><b>Downstream {@code final}.</b> When a partition's stream time passes a day's grace, it sends
+ *   a last, closed partial for every segment of that day; the merger marks the record final once
+ *   every contributing partition has closed it.</li>
+ * </ul>
+ */
+package dev.engagement.topology;

@@ -1,0 +1,269 @@
+package dev.engagement.topology;
+
+import dev.engagement.avro.Ping;
+import dev.engagement.avro.SegmentDaySketch;
+import dev.engagement.config.EngagementConfig;
+import dev.engagement.ping.Days;
+import dev.engagement.ping.Rejection;
+import dev.engagement.registry.AvroWireDeserializer;
+import dev.engagement.registry.EmbeddedSchemaRegistry;
+import dev.engagement.sketch.Sketches;
+import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.SketchStore;
+import dev.engagement.testing.Pings;
+
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EngagementTopologyTest {
+
+    private static final LocalDate DAY = LocalDate.of(2026, 10, 1);
+    private static final Instant MIDNIGHT = DAY.plusDays(1).atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+
+    @TempDir
+    Path stateDir;
+
+    private final EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
+    private final EngagementConfig config = EngagementConfig.defaults(Map.of(
+        "engagement.dimensions", "channel,os",
+        "engagement.dimension.os.max-values", "2"));
+    private final IngestCounters counters = new IngestCounters();
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> pings;
+    private TestOutputTopic<byte[], byte[]> deadLetter;
+    private TestOutputTopic<byte[], byte[]> late;
+    private TestOutputTopic<String, SegmentDaySketch> sketches;
+    private Pings wire;
+
+    @BeforeEach
+    void start() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "engagement-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(EngagementTopology.build(config, registry, counters), props);
+        pings = driver.createInputTopic(config.pingsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+        deadLetter = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        late = driver.createOutputTopic(config.lateTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        sketches = driver.createOutputTopic(config.sketchesTopic(), new StringDeserializer(),
+            new AvroWireDeserializer<>(registry, SegmentDaySketch.getClassSchema()));
+        wire = new Pings(registry, config.pingsTopic());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private void send(Ping ping) {
+        send(wire.bytes(ping), ping.getSubmissionTimestamp());
+    }
+
+    private void send(byte[] value, Instant recordTime) {
+        pings.pipeInput(new TestRecord<>(null, value, recordTime));
+    }
+
+    private double estimateInStore(LocalDate day, String... segment) {
+        SketchStore store = (SketchStore) driver.getAllStateStores().get(EngagementTopology.SKETCH_STORE);
+        byte[] bytes = store.get(SegmentDayKey.of(Days.of(day), segment));
+        return bytes == null ? 0 : Sketches.fromBytes(bytes).getEstimate();
+    }
+
+    private static Ping undated(String client, Instant submitted) {
+        Ping p = Pings.ping(client, submitted, null, "release", "Linux");
+        p.setActivityDate(null);
+        return p;
+    }
+
+    @Test
+    void pingsEitherSideOfMidnightCountForTheirOwnUtcDay() {
+        send(undated("a", MIDNIGHT.minusMillis(1)));
+        send(undated("b", MIDNIGHT.minusMillis(1)));
+        send(undated("a", MIDNIGHT));
+        send(undated("a", MIDNIGHT.plusSeconds(5)));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+
+        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(2.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(counters.accepted()).isEqualTo(4);
+    }
+
+    @Test
+    void activityDateDecidesTheDayNotSubmissionTime() {
+        send(Pings.ping("a", MIDNIGHT.plusSeconds(10), DAY, "release", "Linux"));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isZero();
+    }
+
+    @Test
+    void missingValuesUseThePlaceholderAndValuesPastTheCapFoldIntoOther() {
+        send(Pings.ping("a", MIDNIGHT, DAY, null, "Linux"));
+        send(Pings.ping("b", MIDNIGHT, DAY, "", "Darwin"));
+        send(Pings.ping("c", MIDNIGHT, DAY, "beta", "Windows_NT")); // third os value: cap is 2
+        send(Pings.ping("d", MIDNIGHT, DAY, "beta", "Linux"));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+
+        assertThat(estimateInStore(DAY, "(none)", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "(none)", "Darwin")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "beta", "Other")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "beta", "Windows_NT")).isZero();
+        assertThat(estimateInStore(DAY, "beta", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
+    void badRecordsAreDeadLetteredWithTheirReasonAndOriginalBytes() {
+        Instant t = MIDNIGHT;
+        byte[] good = wire.bytes(Pings.ping("ok", t, DAY, "release", "Linux"));
+        byte[] wrongMagic = good.clone();
+        wrongMagic[0] = 7;
+        byte[] unknownId = good.clone();
+        unknownId[4] = 99;
+        byte[] truncated = Arrays.copyOf(good, good.length - 6);
+        Map<Rejection, byte[]> cases = new HashMap<>();
+        cases.put(Rejection.MALFORMED_RECORD, new byte[] {0, 0});
+        cases.put(Rejection.WRONG_MAGIC_BYTE, wrongMagic);
+        cases.put(Rejection.UNKNOWN_SCHEMA_ID, unknownId);
+        cases.put(Rejection.MALFORMED_AVRO, truncated);
+        cases.put(Rejection.MISSING_CLIENT_ID, wire.bytes(Pings.ping("", t, DAY, "release", "Linux")));
+        cases.put(Rejection.OVERSIZED_CLIENT_ID, wire.bytes(Pings.ping("x".repeat(129), t, DAY, "release", "Linux")));
+        cases.put(Rejection.INVALID_CLIENT_ID, wire.bytes(Pings.ping("a\u0001b", t, DAY, "release", "Linux")));
+        cases.put(Rejection.FUTURE_ACTIVITY_DATE, wire.bytes(Pings.ping("f", t, DAY.plusDays(3), "release", "Linux")));
+        cases.put(Rejection.STALE_ACTIVITY_DATE, wire.bytes(Pings.ping("s", t, DAY.minusDays(40), "release", "Linux")));
+        cases.put(Rejection.INVALID_SUBMISSION_TIMESTAMP, wire.bytes(Pings.ping("z", Instant.EPOCH, DAY, "release", "Linux")));
+
+        for (Rejection r : Rejection.values()) {
+            if (cases.containsKey(r)) {
+                send(cases.get(r), t);
+            }
+        }
+        send(good, t);
+
+        List<TestRecord<byte[], byte[]>> dead = deadLetter.readRecordsToList();
+        Map<String, byte[]> byReason = dead.stream().collect(Collectors.toMap(
+            r -> header(r, "engagement.reason"), TestRecord::value));
+        assertThat(byReason.keySet()).containsExactlyInAnyOrderElementsOf(
+            cases.keySet().stream().map(Enum::name).toList());
+        cases.forEach((reason, bytes) -> assertThat(byReason.get(reason.name())).isEqualTo(bytes));
+        TestRecord<byte[], byte[]> first = dead.get(0);
+        assertThat(header(first, "engagement.source.topic")).isEqualTo(config.pingsTopic());
+        assertThat(header(first, "engagement.source.partition")).isEqualTo("0");
+        assertThat(header(first, "engagement.source.offset")).isEqualTo("0");
+        cases.keySet().forEach(r -> assertThat(counters.deadLettered(r)).as(r.name()).isEqualTo(1));
+        assertThat(counters.accepted()).isEqualTo(1);
+        assertThat(counters.total()).isEqualTo(cases.size() + 1);
+    }
+
+    @Test
+    void aPingForADayPastGraceGoesToTheLateTopicAndChangesNothing() {
+        send(Pings.ping("a", MIDNIGHT, DAY, "release", "Linux"));
+        // Stream time moves to DAY end + 2 days grace: DAY is closed.
+        Instant later = MIDNIGHT.plus(Duration.ofDays(2));
+        send(Pings.ping("b", later, DAY.plusDays(2), "release", "Linux"));
+        send(Pings.ping("late-one", later, DAY, "release", "Linux"));
+        // Still within grace: the day before yesterday's end + 2 days is later than stream time.
+        send(Pings.ping("in-grace", later, DAY.plusDays(1), "release", "Linux"));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+
+        List<TestRecord<byte[], byte[]>> lateRecords = late.readRecordsToList();
+        assertThat(lateRecords).hasSize(1);
+        assertThat(header(lateRecords.get(0), "engagement.day")).isEqualTo(DAY.toString());
+        assertThat(counters.late()).isEqualTo(1);
+        assertThat(counters.accepted()).isEqualTo(3);
+        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
+    void downstreamCarriesTheSketchOncePerIntervalAndMarksClosedDaysFinal() {
+        for (int i = 0; i < 50; i++) {
+            send(Pings.ping("c" + i, MIDNIGHT, DAY, "release", "Linux"));
+        }
+        driver.advanceWallClockTime(Duration.ofSeconds(6)); // fold sends partials
+        driver.advanceWallClockTime(Duration.ofSeconds(6)); // merger emits
+        Map<String, SegmentDaySketch> latest = sketches.readKeyValuesToMap();
+        String key = DAY + "|channel=release|os=Linux";
+        assertThat(latest).containsOnlyKeys(key);
+        SegmentDaySketch record = latest.get(key);
+        assertThat(record.getEstimate()).isBetween(record.getLower(), record.getUpper());
+        assertThat(record.getLower()).isLessThanOrEqualTo(50.0);
+        assertThat(record.getUpper()).isGreaterThanOrEqualTo(50.0);
+        assertThat(record.getFinal$()).isFalse();
+        assertThat(record.getDimensions()).extracting(d -> d.getName() + "=" + d.getValue())
+            .containsExactly("channel=release", "os=Linux");
+        HllSketch sketch = HllSketch.heapify(record.getSketch().array());
+        assertThat(sketch.getEstimate()).isEqualTo(record.getEstimate());
+
+        // Nothing changed: nothing new downstream.
+        driver.advanceWallClockTime(Duration.ofSeconds(12));
+        assertThat(sketches.isEmpty()).isTrue();
+
+        // Stream time passes the day's grace: a final record.
+        send(Pings.ping("other", MIDNIGHT.plus(Duration.ofDays(3)), DAY.plusDays(3), "beta", "Linux"));
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        Map<String, SegmentDaySketch> after = sketches.readKeyValuesToMap();
+        assertThat(after.get(key).getFinal$()).isTrue();
+        assertThat(after.get(key).getSketch()).isEqualTo(record.getSketch());
+    }
+
+    @Test
+    void theDownstreamRecordIsTheUnionOfEveryPartitionsPartial() {
+        Sketches s = new Sketches(12);
+        HllSketch p0 = s.newLive();
+        HllSketch p1 = s.newLive();
+        for (int i = 0; i < 300; i++) {
+            p0.update("client-" + i);          // 0..299
+            p1.update("client-" + (i + 200));  // 200..499: 100 shared
+        }
+        TestInputTopic<byte[], byte[]> partials = driver.createInputTopic(config.partialsTopic(),
+            new ByteArraySerializer(), new ByteArraySerializer());
+        byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+        long ts = MIDNIGHT.toEpochMilli();
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(0, true, Sketches.toBytes(p0)), Instant.ofEpochMilli(ts)));
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(1, false, Sketches.toBytes(p1)), Instant.ofEpochMilli(ts)));
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+
+        SegmentDaySketch merged = sketches.readValue();
+        assertThat(merged.getLower()).isLessThanOrEqualTo(500.0);
+        assertThat(merged.getUpper()).isGreaterThanOrEqualTo(500.0);
+        assertThat(merged.getFinal$()).as("partition 1 has not closed the day").isFalse();
+        byte[] expected = s.unionBytes(List.of(Sketches.toBytes(p0), Sketches.toBytes(p1)));
+        assertThat(merged.getSketch().array()).isEqualTo(expected);
+
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(1, true, Sketches.toBytes(p1)), Instant.ofEpochMilli(ts)));
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        assertThat(sketches.readValue().getFinal$()).isTrue();
+    }
+
+    private static String header(TestRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
