@@ -30,6 +30,9 @@ import java.util.Set;
  * @param flushInterval     how often live sketches are written to RocksDB (query freshness)
  * @param downstreamInterval at most one update per (segment, day) and interval on the sketches topic
  * @param schemaRegistryUrl the registry's URL, or {@code embedded}
+ * @param schemaRegistryUserInfo {@code user:password} for the registry's basic authentication, or empty
+ * @param topicPartitions   partitions of the pings topic when Engagement creates it
+ * @param topicReplication  replication factor of created topics; -1 for the broker's default
  * @param kafka             the pass-through Kafka properties
  */
 public record EngagementConfig(
@@ -46,6 +49,9 @@ public record EngagementConfig(
     Duration flushInterval,
     Duration downstreamInterval,
     String schemaRegistryUrl,
+    String schemaRegistryUserInfo,
+    int topicPartitions,
+    short topicReplication,
     Map<String, String> kafka) {
 
     public static final String PREFIX = "engagement.";
@@ -69,7 +75,10 @@ public record EngagementConfig(
         Map.entry("engagement.retention", "400d"),
         Map.entry("engagement.flush-interval", "1s"),
         Map.entry("engagement.downstream-interval", "5s"),
-        Map.entry("engagement.schema-registry.url", EMBEDDED));
+        Map.entry("engagement.schema-registry.url", EMBEDDED),
+        Map.entry("engagement.schema-registry.basic-auth-user-info", ""),
+        Map.entry("engagement.topic.partitions", "4"),
+        Map.entry("engagement.topic.replication-factor", "-1"));
 
     public EngagementConfig {
         dimensions = List.copyOf(dimensions);
@@ -147,7 +156,31 @@ public record EngagementConfig(
             duration(all, "engagement.flush-interval"),
             duration(all, "engagement.downstream-interval"),
             get(all, "engagement.schema-registry.url"),
+            all.getOrDefault("engagement.schema-registry.basic-auth-user-info", ""),
+            integer(all, "engagement.topic.partitions", 1),
+            (short) integer(all, "engagement.topic.replication-factor", -1),
             kafka);
+    }
+
+    /** The settings as {@code key=value} lines for the start-up log, with secrets masked. */
+    public List<String> summary() {
+        List<String> lines = new ArrayList<>();
+        lines.add("engagement.topics: pings=" + pingsTopic + " dead-letter=" + deadLetterTopic + " late=" + lateTopic
+            + " sketches=" + sketchesTopic + " partials=" + partialsTopic);
+        lines.add("engagement.dimensions: " + dimensions.stream().map(d -> d.name() + "(max " + d.maxValues() + ")").toList());
+        lines.add("engagement.sketch: lgK=" + lgK + " grace=" + Durations.format(grace) + " lateness-window="
+            + Durations.format(latenessWindow) + " retention=" + Durations.format(retention));
+        lines.add("engagement.schema-registry.url: " + schemaRegistryUrl
+            + (schemaRegistryUserInfo.isEmpty() ? "" : " (basic auth: ****)"));
+        kafka.forEach((k, v) -> lines.add(k + "=" + (isSecret(k) ? "****" : v)));
+        return lines;
+    }
+
+    /** Whether a property holds a secret that must never be logged. */
+    public static boolean isSecret(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password") || k.contains("secret") || k.contains("jaas.config") || k.contains("token")
+            || k.contains("user.info") || k.contains("credentials") || k.endsWith(".key");
     }
 
     /** The Kafka properties (everything that is not {@code engagement.*}). */

@@ -1,0 +1,129 @@
+package dev.engagement.app;
+
+import dev.engagement.config.EngagementConfig;
+import dev.engagement.registry.ConfluentRegistryClient;
+import dev.engagement.registry.EmbeddedSchemaRegistry;
+import dev.engagement.registry.SchemaRegistry;
+import dev.engagement.topology.EngagementTopology;
+import dev.engagement.topology.IngestCounters;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One running instance of Engagement: topics ensured, the topology built from the configuration and
+ * run by Kafka Streams. {@code main} code only wires {@link #streamsConfig} and
+ * {@link EngagementTopology#build} together, so tests run the exact production topology.
+ */
+public final class EngagementApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngagementApp.class);
+
+    /** The application id when the configuration gives none. */
+    public static final String DEFAULT_APPLICATION_ID = "engagement";
+
+    private final EngagementConfig config;
+    private final SchemaRegistry registry;
+    private final IngestCounters counters = new IngestCounters();
+    private final KafkaStreams streams;
+
+    private EngagementApp(EngagementConfig config, SchemaRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        Topology topology = EngagementTopology.build(config, registry, counters);
+        this.streams = new KafkaStreams(topology, streamsConfig(config));
+    }
+
+    /**
+     * The Kafka Streams configuration: every pass-through Kafka property, over these defaults.
+     * <ul>
+     *   <li>{@code application.id=engagement};</li>
+     *   <li>{@code commit.interval.ms=10000}: sketches reach RocksDB every flush interval anyway, so
+     *   queries are fresh; the commit only bounds how much is replayed after a crash;</li>
+     *   <li>{@code auto.offset.reset=earliest}: a new deployment counts the pings already on the topic.</li>
+     * </ul>
+     */
+    public static Properties streamsConfig(EngagementConfig config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 10_000);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putAll(config.kafkaProperties());
+        return props;
+    }
+
+    /** The schema registry the configuration names: the embedded one, or a Confluent-compatible URL. */
+    public static SchemaRegistry registryFor(EngagementConfig config) {
+        if (EngagementConfig.EMBEDDED.equals(config.schemaRegistryUrl())) {
+            return new EmbeddedSchemaRegistry();
+        }
+        return new ConfluentRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
+    }
+
+    /** Ensures the topics, then starts the streams (asynchronously: see {@link #awaitRunning}). */
+    public static EngagementApp start(EngagementConfig config) throws Exception {
+        return start(config, registryFor(config));
+    }
+
+    /** As {@link #start(EngagementConfig)}, with a given registry (the embedded default shares one). */
+    public static EngagementApp start(EngagementConfig config, SchemaRegistry registry) throws Exception {
+        config.summary().forEach(line -> LOG.info("config {}", line));
+        Properties adminProps = config.kafkaProperties();
+        adminProps.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        try (Admin admin = Admin.create(adminProps)) {
+            Topics.ensure(admin, config, config.topicPartitions(), config.topicReplication());
+        }
+        EngagementApp app = new EngagementApp(config, registry);
+        app.streams.setStateListener((now, before) -> LOG.info("streams state {} -> {}", before, now));
+        app.streams.start();
+        return app;
+    }
+
+    /** Waits until the streams are RUNNING. */
+    public void awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (!streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
+                throw new IllegalStateException("streams stopped: " + streams.state());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("streams not RUNNING after " + timeout + ": " + streams.state());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public IngestCounters counters() {
+        return counters;
+    }
+
+    public EngagementConfig config() {
+        return config;
+    }
+
+    public SchemaRegistry registry() {
+        return registry;
+    }
+
+    /** Stops cleanly: commits, and leaves the consumer group so that others take over at once. */
+    @Override
+    public void close() {
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+            .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    }
+}

@@ -1,0 +1,272 @@
+package dev.engagement.app;
+
+import dev.engagement.avro.Ping;
+import dev.engagement.avro.SegmentDaySketch;
+import dev.engagement.config.EngagementConfig;
+import dev.engagement.ping.Days;
+import dev.engagement.registry.AvroWireDeserializer;
+import dev.engagement.registry.AvroWireSerializer;
+import dev.engagement.registry.EmbeddedSchemaRegistry;
+import dev.engagement.sketch.Sketches;
+import dev.engagement.store.SegmentDayKey;
+import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestData;
+import dev.engagement.topology.EngagementTopology;
+
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The ingest pipeline on a real in-process KRaft broker: pings in, sketches in the stores and on the
+ * downstream topic; and a stop, a state wipe and a replay mid-stream that end byte-identical to an
+ * uninterrupted run.
+ */
+class IngestIT {
+
+    private static final int PARTITIONS = 3;
+    private static final LocalDate FIRST_DAY = LocalDate.of(2026, 9, 1);
+
+    private static EmbeddedKafka kafka;
+    private static final EmbeddedSchemaRegistry REGISTRY = new EmbeddedSchemaRegistry();
+    private static final TestData DATA = new TestData(FIRST_DAY, 4, 1500, 3000, 42);
+    private static final byte[][] BAD = {new byte[] {1, 2, 3}, new byte[] {0, 0, 0, 0, 77, 1, 2}};
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = EmbeddedKafka.start(Files.createTempDirectory("engagement-broker"), false);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        kafka.close();
+    }
+
+    private EngagementConfig config(String name) {
+        Map<String, String> p = new HashMap<>();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("application.id", name);
+        p.put("state.dir", stateDir.resolve(name).toString());
+        p.put("commit.interval.ms", "300");
+        p.put("engagement.dimensions", "channel,os");
+        p.put("engagement.topic.pings", name + "-pings");
+        p.put("engagement.topic.dead-letter", name + "-dead-letter");
+        p.put("engagement.topic.late", name + "-late");
+        p.put("engagement.topic.sketches", name + "-sketches");
+        p.put("engagement.topic.partials", name + "-partials");
+        p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
+        p.put("engagement.flush-interval", "100ms");
+        p.put("engagement.downstream-interval", "200ms");
+        return EngagementConfig.defaults(p);
+    }
+
+    private static void createPingsTopic(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+        }
+    }
+
+    /** Produces pings (and the bad records) with each client on a fixed partition, in data order. */
+    private static void produce(String topic, List<Ping> pings, boolean withBad) {
+        AvroWireSerializer<Ping> serializer = new AvroWireSerializer<>(REGISTRY, Ping.getClassSchema());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
+            "bootstrap.servers", kafka.bootstrapServers(), "acks", "all", "linger.ms", 5),
+            new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Ping ping : pings) {
+                producer.send(new ProducerRecord<>(topic, TestData.partition(ping.getClientId(), PARTITIONS),
+                    ping.getSubmissionTimestamp().toEpochMilli(),
+                    ping.getClientId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, ping)));
+            }
+            if (withBad) {
+                for (byte[] bad : BAD) {
+                    producer.send(new ProducerRecord<>(topic, 0, null, bad));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /** Every partition's stored sketch per (partition, key), read through Interactive Queries. */
+    private static Map<String, Bytes> snapshot(EngagementApp app) {
+        Map<String, Bytes> all = new TreeMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            ReadOnlyKeyValueStore<Bytes, byte[]> store = app.streams().store(StoreQueryParameters
+                .fromNameAndType(EngagementTopology.SKETCH_STORE, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
+                .withPartition(p));
+            try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+                while (it.hasNext()) {
+                    KeyValue<Bytes, byte[]> kv = it.next();
+                    if (!SegmentDayKey.isMeta(kv.key.get())) {
+                        all.put(p + "/" + describe(kv.key.get()), Bytes.wrap(kv.value));
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    private static String describe(byte[] key) {
+        String[] v = SegmentDayKey.values(key);
+        return TestData.key(Days.toDate(SegmentDayKey.day(key)), v[0], v[1]);
+    }
+
+    private static Map<String, Bytes> runToCompletion(EngagementApp app, long expectedTotal) throws Exception {
+        app.awaitRunning(Duration.ofSeconds(60));
+        Poll.until("every ping counted (" + expectedTotal + ")", Duration.ofSeconds(90),
+            () -> app.counters().total() >= expectedTotal);
+        return Poll.stable("stores", Duration.ofSeconds(30), Duration.ofMillis(600), () -> snapshot(app));
+    }
+
+    @Test
+    void storesAndDownstreamHoldTheUnionOfEveryPartitionsSketch() throws Exception {
+        EngagementConfig config = config("ingest");
+        createPingsTopic(config.pingsTopic());
+        produce(config.pingsTopic(), DATA.pings, true);
+        Map<String, Bytes> stores;
+        try (EngagementApp app = EngagementApp.start(config, REGISTRY)) {
+            stores = runToCompletion(app, DATA.pings.size() + BAD.length);
+            assertThat(app.counters().late()).isEqualTo(DATA.latePings);
+            assertThat(app.counters().deadLetteredTotal()).isEqualTo(BAD.length);
+            assertThat(app.counters().accepted()).isEqualTo(DATA.pings.size() - DATA.latePings);
+        }
+
+        // Union over partitions, per segment-day, in partition order; compare with exact counts.
+        Sketches sketches = new Sketches(12);
+        Map<String, List<byte[]>> byKey = new TreeMap<>();
+        stores.forEach((k, v) -> byKey.computeIfAbsent(k.substring(k.indexOf('/') + 1), x -> new ArrayList<>()).add(v.get()));
+        assertThat(byKey.keySet()).isEqualTo(DATA.exact.keySet());
+        Map<String, byte[]> unions = new HashMap<>();
+        byKey.forEach((key, parts) -> {
+            byte[] union = parts.size() == 1 ? parts.get(0) : sketches.unionBytes(parts);
+            unions.put(key, union);
+            HllSketch sketch = Sketches.fromBytes(union);
+            int truth = DATA.exact.get(key).size();
+            assertThat(Sketches.estimate(sketch).contains(truth)).as(key + " estimate %s vs %d",
+                sketch.getEstimate(), truth).isTrue();
+        });
+
+        // The downstream topic: one latest record per segment-day, equal to the union of partitions.
+        Map<String, SegmentDaySketch> downstream = new HashMap<>();
+        try (KafkaConsumer<String, SegmentDaySketch> consumer = new KafkaConsumer<>(Map.<String, Object>of(
+            "bootstrap.servers", kafka.bootstrapServers(), "group.id", "ingest-it-reader", "auto.offset.reset", "earliest"),
+            new StringDeserializer(), new AvroWireDeserializer<>(REGISTRY, SegmentDaySketch.getClassSchema()))) {
+            consumer.subscribe(List.of(config.sketchesTopic()));
+            Poll.until("downstream records equal to the union of partitions for every segment-day",
+                Duration.ofSeconds(30), () -> {
+                    for (ConsumerRecord<String, SegmentDaySketch> r : consumer.poll(Duration.ofMillis(200))) {
+                        downstream.put(r.key(), r.value());
+                    }
+                    return downstream.size() == DATA.exact.size() && downstream.values().stream().allMatch(
+                        record -> java.util.Arrays.equals(record.getSketch().array(), unions.get(keyOf(record))));
+                });
+        }
+        Set<String> finals = new HashSet<>();
+        downstream.forEach((k, r) -> {
+            if (r.getFinal$()) {
+                finals.add(r.getDay().toString());
+            }
+        });
+        assertThat(finals).as("only days past grace are final").contains(FIRST_DAY.toString())
+            .doesNotContain(FIRST_DAY.plusDays(3).toString());
+    }
+
+    private static String keyOf(SegmentDaySketch record) {
+        return TestData.key(record.getDay(), record.getDimensions().get(0).getValue(),
+            record.getDimensions().get(1).getValue());
+    }
+
+    @Test
+    void aStopAStateWipeAndAReplayMidStreamEndByteIdenticalToAnUninterruptedRun() throws Exception {
+        // Uninterrupted.
+        EngagementConfig straight = config("straight");
+        createPingsTopic(straight.pingsTopic());
+        produce(straight.pingsTopic(), DATA.pings, false);
+        Map<String, Bytes> expected;
+        try (EngagementApp app = EngagementApp.start(straight, REGISTRY)) {
+            expected = runToCompletion(app, DATA.pings.size());
+        }
+
+        // Interrupted: half the pings, stop, wipe local state, rewind offsets, the rest.
+        EngagementConfig interrupted = config("interrupted");
+        createPingsTopic(interrupted.pingsTopic());
+        int half = DATA.pings.size() / 2;
+        produce(interrupted.pingsTopic(), DATA.pings.subList(0, half), false);
+        try (EngagementApp app = EngagementApp.start(interrupted, REGISTRY)) {
+            runToCompletion(app, half);
+        }
+        deleteRecursively(Path.of(interrupted.kafka().get("state.dir"))); // restore every store from its changelog
+        int replayed = rewind(interrupted, 500); // replay pings that are already in the sketches
+        produce(interrupted.pingsTopic(), DATA.pings.subList(half, DATA.pings.size()), false);
+        Map<String, Bytes> actual;
+        try (EngagementApp app = EngagementApp.start(interrupted, REGISTRY)) {
+            actual = runToCompletion(app, DATA.pings.size() - half + replayed);
+        }
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        expected.forEach((key, bytes) -> assertThat(actual.get(key)).as(key).isEqualTo(bytes));
+    }
+
+    /** Moves the group's committed offsets on the pings topic back, keeping their metadata; returns how many. */
+    private static int rewind(EngagementConfig config, int records) throws Exception {
+        String group = config.kafka().get("application.id");
+        int moved = 0;
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetAndMetadata> rewound = new HashMap<>();
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
+                if (e.getKey().topic().equals(config.pingsTopic())) {
+                    long to = Math.max(0, e.getValue().offset() - records);
+                    moved += (int) (e.getValue().offset() - to);
+                    rewound.put(e.getKey(), new OffsetAndMetadata(to, e.getValue().metadata()));
+                }
+            }
+            assertThat(rewound).hasSize(PARTITIONS);
+            admin.alterConsumerGroupOffsets(group, rewound).all().get();
+        }
+        return moved;
+    }
+
+    private static void deleteRecursively(Path dir) throws Exception {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
