@@ -33,6 +33,7 @@ import java.util.Set;
  * @param schemaRegistryUserInfo {@code user:password} for the registry's basic authentication, or empty
  * @param topicPartitions   partitions of the pings topic when Engagement creates it
  * @param topicReplication  replication factor of created topics; -1 for the broker's default
+ * @param settings          every {@code engagement.*} value, defaults included (for the HTTP and query settings)
  * @param kafka             the pass-through Kafka properties
  */
 public record EngagementConfig(
@@ -52,6 +53,7 @@ public record EngagementConfig(
     String schemaRegistryUserInfo,
     int topicPartitions,
     short topicReplication,
+    Map<String, String> settings,
     Map<String, String> kafka) {
 
     public static final String PREFIX = "engagement.";
@@ -78,11 +80,18 @@ public record EngagementConfig(
         Map.entry("engagement.schema-registry.url", EMBEDDED),
         Map.entry("engagement.schema-registry.basic-auth-user-info", ""),
         Map.entry("engagement.topic.partitions", "4"),
-        Map.entry("engagement.topic.replication-factor", "-1"));
+        Map.entry("engagement.topic.replication-factor", "-1"),
+        Map.entry("engagement.http.bind", "127.0.0.1"),
+        Map.entry("engagement.http.port", "8080"),
+        Map.entry("engagement.query.low-sample-clients", "100"),
+        Map.entry("engagement.query.max-range-days", "400"),
+        Map.entry("engagement.query.max-groups", "1000"),
+        Map.entry("engagement.query.cache-entries", "100000"));
 
     public EngagementConfig {
         dimensions = List.copyOf(dimensions);
         kafka = Map.copyOf(kafka);
+        settings = Map.copyOf(settings);
         if (dimensions.isEmpty()) {
             throw new ConfigException("engagement.dimensions: at least one dimension is needed");
         }
@@ -159,7 +168,32 @@ public record EngagementConfig(
             all.getOrDefault("engagement.schema-registry.basic-auth-user-info", ""),
             integer(all, "engagement.topic.partitions", 1),
             (short) integer(all, "engagement.topic.replication-factor", -1),
+            settings(all),
             kafka);
+    }
+
+    private static Map<String, String> settings(Map<String, String> all) {
+        Map<String, String> s = new java.util.TreeMap<>(KEYS);
+        all.forEach((k, v) -> {
+            if (k.startsWith(PREFIX)) {
+                s.put(k, v);
+            }
+        });
+        for (String key : List.of("engagement.http.port", "engagement.query.low-sample-clients",
+            "engagement.query.max-range-days", "engagement.query.max-groups", "engagement.query.cache-entries")) {
+            integer(s, key, 0);
+        }
+        return s;
+    }
+
+    /** An integer {@code engagement.*} setting. */
+    public int intSetting(String key) {
+        return Integer.parseInt(settings.get(key));
+    }
+
+    /** A string {@code engagement.*} setting. */
+    public String setting(String key) {
+        return settings.get(key);
     }
 
     /** The settings as {@code key=value} lines for the start-up log, with secrets masked. */

@@ -1,0 +1,264 @@
+package dev.engagement.http;
+
+import dev.engagement.query.BadQueryException;
+import dev.engagement.query.EngagementAnswer;
+import dev.engagement.query.EngagementQuery;
+import dev.engagement.query.Metric;
+import dev.engagement.query.PartitionAnswerCodec;
+import dev.engagement.query.QueryLimits;
+import dev.engagement.query.QueryService;
+import dev.engagement.sketch.Estimate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP API.
+ * <ul>
+ *   <li>{@code GET /v1/engagement?from&to[&metrics][&groupBy][&<dimension>=v1,v2]}: rows per group and day;</li>
+ *   <li>{@code GET /v1/dimensions[?limit=N]}: the dimensions and their top values by 28-day clients;</li>
+ *   <li>{@code GET /v1/status}: streams state, ping counts by outcome, lag, last ingested time;</li>
+ *   <li>{@code GET /health/live}, {@code GET /health/ready} (200 once the streams are RUNNING, else 503);</li>
+ *   <li>{@code GET /internal/v1/partials}: this instance's partition answers, for scatter-gather.</li>
+ * </ul>
+ * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 404, 405; never a stack trace.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final QueryService queries;
+    private final List<String> dimensions;
+    private final QueryLimits limits;
+    private final Supplier<Map<String, Object>> status;
+    private final BooleanSupplier ready;
+    private final Supplier<LocalDate> latestDay;
+    private volatile CachedDimensions dimensionsCache;
+
+    private record CachedDimensions(long at, byte[] body) {
+    }
+
+    /**
+     * @param bind      address and port to listen on (port 0 picks a free one)
+     * @param status    the status document, as plain JSON-able values
+     * @param ready     whether the streams are RUNNING
+     * @param latestDay the newest day with data (for {@code /v1/dimensions})
+     */
+    public ApiServer(InetSocketAddress bind, QueryService queries, List<String> dimensions, QueryLimits limits,
+                     Supplier<Map<String, Object>> status, BooleanSupplier ready, Supplier<LocalDate> latestDay)
+        throws IOException {
+        this.queries = queries;
+        this.dimensions = List.copyOf(dimensions);
+        this.limits = limits;
+        this.status = status;
+        this.ready = ready;
+        this.latestDay = latestDay;
+        this.server = HttpServer.create(bind, 64);
+        this.executor = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "engagement-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    /** The port actually bound. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (!"GET".equals(exchange.getRequestMethod())) {
+                send(exchange, 405, error("only GET is supported"));
+                return;
+            }
+            Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
+            switch (path) {
+                case "/v1/engagement" -> send(exchange, 200, engagement(params));
+                case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
+                case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
+                case "/health/live" -> send(exchange, 200, JSON.writeValueAsBytes(Map.of("status", "UP")));
+                case "/health/ready" -> {
+                    boolean up = ready.getAsBoolean();
+                    send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
+                }
+                case "/internal/v1/partials" -> send(exchange, 200, partials(params));
+                default -> send(exchange, 404, error("no such endpoint: " + path));
+            }
+        } catch (BadQueryException e) {
+            send(exchange, 400, error(e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("query failed: {}", exchange.getRequestURI(), e);
+            send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
+        }
+    }
+
+    private byte[] engagement(Map<String, List<String>> params) throws IOException {
+        long start = System.nanoTime();
+        EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
+        EngagementAnswer answer = queries.query(query);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("from", query.from().toString()).put("to", query.to().toString());
+        ArrayNode metrics = root.putArray("metrics");
+        query.metrics().forEach(m -> metrics.add(m.jsonName()));
+        ArrayNode groupBy = root.putArray("groupBy");
+        query.groupBy().forEach(groupBy::add);
+        ObjectNode filters = root.putObject("filters");
+        query.filters().forEach((k, v) -> {
+            ArrayNode values = filters.putArray(k);
+            v.forEach(values::add);
+        });
+        root.put("complete", answer.complete());
+        root.putObject("partitions").put("total", answer.partitions()).put("answered", answer.partitionsAnswered());
+        root.put("lowSampleThreshold", limits.lowSampleClients());
+        ArrayNode rows = root.putArray("rows");
+        for (EngagementAnswer.Row row : answer.rows()) {
+            ObjectNode r = rows.addObject();
+            ObjectNode group = r.putObject("group");
+            row.group().forEach(group::put);
+            r.put("day", row.day().toString());
+            for (Map.Entry<Metric, Estimate> e : row.metrics().entrySet()) {
+                r.putObject(e.getKey().jsonName()).put("estimate", e.getValue().estimate())
+                    .put("lower", e.getValue().lower()).put("upper", e.getValue().upper());
+            }
+            r.put("lowSample", row.lowSample()).put("complete", row.complete());
+        }
+        root.put("tookMs", (System.nanoTime() - start) / 1_000_000);
+        return JSON.writeValueAsBytes(root);
+    }
+
+    private byte[] dimensions(Map<String, List<String>> params) throws IOException {
+        int limit = 50;
+        if (params.containsKey("limit")) {
+            try {
+                limit = Integer.parseInt(params.get("limit").get(0));
+            } catch (NumberFormatException e) {
+                throw new BadQueryException("'limit' is not an integer");
+            }
+            if (limit < 1 || limit > 1000) {
+                throw new BadQueryException("'limit' must be between 1 and 1000");
+            }
+        }
+        CachedDimensions cached = dimensionsCache;
+        if (cached != null && System.currentTimeMillis() - cached.at() < 30_000 && !params.containsKey("limit")) {
+            return cached.body();
+        }
+        LocalDate day = latestDay.get();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("day", day == null ? null : day.toString());
+        root.put("count", "distinct clients over the 28 days ending on 'day'");
+        ArrayNode dims = root.putArray("dimensions");
+        for (String dimension : dimensions) {
+            ObjectNode d = dims.addObject().put("name", dimension);
+            ArrayNode values = d.putArray("values");
+            if (day == null) {
+                continue;
+            }
+            EngagementQuery q = new EngagementQuery(day, day, Set.of(Metric.MAU), List.of(dimension), Map.of());
+            List<EngagementAnswer.Row> rows = new ArrayList<>(queries.query(q).rows());
+            rows.sort(Comparator.comparingDouble((EngagementAnswer.Row r) -> -r.metrics().get(Metric.MAU).estimate()));
+            d.put("distinctValues", rows.size());
+            for (EngagementAnswer.Row r : rows.subList(0, Math.min(limit, rows.size()))) {
+                values.addObject().put("value", r.group().get(dimension))
+                    .put("clients", Math.round(r.metrics().get(Metric.MAU).estimate()));
+            }
+        }
+        byte[] body = JSON.writeValueAsBytes(root);
+        if (!params.containsKey("limit")) {
+            dimensionsCache = new CachedDimensions(System.currentTimeMillis(), body);
+        }
+        return body;
+    }
+
+    private byte[] partials(Map<String, List<String>> params) {
+        List<String> raw = params.remove("partitions");
+        Set<Integer> partitions = new TreeSet<>();
+        if (raw != null) {
+            for (String list : raw) {
+                for (String p : list.split(",")) {
+                    try {
+                        partitions.add(Integer.parseInt(p.trim()));
+                    } catch (NumberFormatException e) {
+                        throw new BadQueryException("'partitions' must be integers");
+                    }
+                }
+            }
+        }
+        EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
+        return PartitionAnswerCodec.encode(queries.local(query, partitions));
+    }
+
+    static Map<String, List<String>> params(String rawQuery) {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return params;
+        }
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            try {
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                params.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+            } catch (IllegalArgumentException e) {
+                throw new BadQueryException("malformed query string near '" + pair + "'");
+            }
+        }
+        return params;
+    }
+
+    private static byte[] error(String message) throws IOException {
+        return JSON.writeValueAsBytes(Map.of("error", message));
+    }
+
+    private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,52 @@
+package dev.engagement.http;
+
+import dev.engagement.query.EngagementQuery;
+import dev.engagement.query.PartitionAnswer;
+import dev.engagement.query.PartitionAnswerCodec;
+import dev.engagement.query.PeerClient;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.stream.Collectors;
+
+/** Calls another instance's {@code /internal/v1/partials} endpoint. */
+public final class HttpPeerClient implements PeerClient {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Duration timeout;
+
+    public HttpPeerClient(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    @Override
+    public List<PartitionAnswer> fetch(String host, EngagementQuery query, Set<Integer> partitions) throws Exception {
+        StringJoiner q = new StringJoiner("&");
+        for (Map.Entry<String, List<String>> e : query.toParams().entrySet()) {
+            for (String v : e.getValue()) {
+                q.add(enc(e.getKey()) + "=" + enc(v));
+            }
+        }
+        q.add("partitions=" + partitions.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + "/internal/v1/partials?" + q))
+            .timeout(timeout).GET().build();
+        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("HTTP " + response.statusCode() + " from " + host);
+        }
+        return PartitionAnswerCodec.decode(response.body());
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,141 @@
+package dev.engagement.query;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One engagement question: metrics per group and day over a date range, for the segments that a
+ * filter allows.
+ *
+ * @param from    first day answered
+ * @param to      last day answered (inclusive)
+ * @param metrics what to compute
+ * @param groupBy dimensions whose values split the answer into groups (empty: one group)
+ * @param filters for each named dimension, the allowed values; dimensions not named are free
+ */
+public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics, List<String> groupBy,
+                              Map<String, Set<String>> filters) {
+
+    /** Parameters that are not dimension filters. */
+    public static final Set<String> RESERVED = Set.of("from", "to", "metrics", "groupBy");
+
+    public EngagementQuery {
+        metrics = metrics.isEmpty() ? EnumSet.noneOf(Metric.class) : EnumSet.copyOf(metrics);
+        groupBy = List.copyOf(groupBy);
+        Map<String, Set<String>> sorted = new TreeMap<>();
+        filters.forEach((k, v) -> sorted.put(k, Set.copyOf(new TreeSet<>(v))));
+        filters = java.util.Collections.unmodifiableMap(sorted);
+    }
+
+    /** The first day any metric reads: {@code from} minus the largest lookback. */
+    public LocalDate firstDayRead() {
+        int lookback = metrics.stream().mapToInt(Metric::lookback).max().orElse(0);
+        return from.minusDays(lookback);
+    }
+
+    /**
+     * Parses HTTP-style parameters: {@code from}, {@code to}, {@code metrics}, {@code groupBy}, and
+     * one parameter per filtered dimension, each a comma-separated list.
+     *
+     * @param params     each parameter's values (a repeated parameter adds values)
+     * @param dimensions the configured dimensions
+     * @throws BadQueryException naming the first problem found
+     */
+    public static EngagementQuery parse(Map<String, List<String>> params, List<String> dimensions, QueryLimits limits) {
+        params.forEach((k, values) -> values.forEach(v -> {
+            if (v.length() > limits.maxParamLength()) {
+                throw new BadQueryException("parameter '" + k + "' is longer than " + limits.maxParamLength() + " characters");
+            }
+        }));
+        LocalDate from = date(params, "from");
+        LocalDate to = date(params, "to");
+        if (from.isAfter(to)) {
+            throw new BadQueryException("'from' (" + from + ") is after 'to' (" + to + ")");
+        }
+        long days = ChronoUnit.DAYS.between(from, to) + 1;
+        if (days > limits.maxRangeDays()) {
+            throw new BadQueryException("the range has " + days + " days; the maximum is " + limits.maxRangeDays());
+        }
+        Set<Metric> metrics = EnumSet.noneOf(Metric.class);
+        List<String> metricNames = list(params.get("metrics"));
+        if (metricNames.isEmpty()) {
+            metrics.addAll(List.of(Metric.DAU, Metric.WAU, Metric.MAU, Metric.ER, Metric.ER_SMOOTHED));
+        } else {
+            metricNames.forEach(m -> metrics.add(Metric.parse(m)));
+        }
+        List<String> groupBy = new ArrayList<>(new LinkedHashSet<>(list(params.get("groupBy"))));
+        for (String g : groupBy) {
+            if (!dimensions.contains(g)) {
+                throw new BadQueryException("unknown groupBy dimension '" + g + "' (dimensions: " + dimensions + ")");
+            }
+        }
+        Map<String, Set<String>> filters = new TreeMap<>();
+        for (Map.Entry<String, List<String>> e : params.entrySet()) {
+            if (RESERVED.contains(e.getKey())) {
+                continue;
+            }
+            if (!dimensions.contains(e.getKey())) {
+                throw new BadQueryException("unknown parameter or dimension '" + e.getKey() + "' (dimensions: "
+                    + dimensions + "; parameters: from, to, metrics, groupBy)");
+            }
+            List<String> values = list(e.getValue());
+            if (values.isEmpty()) {
+                throw new BadQueryException("filter '" + e.getKey() + "' has no values");
+            }
+            filters.put(e.getKey(), new TreeSet<>(values));
+        }
+        return new EngagementQuery(from, to, metrics, groupBy, filters);
+    }
+
+    private static LocalDate date(Map<String, List<String>> params, String name) {
+        List<String> values = params.get(name);
+        if (values == null || values.isEmpty() || values.get(0).isBlank()) {
+            throw new BadQueryException("missing '" + name + "' (a date, YYYY-MM-DD)");
+        }
+        if (values.size() > 1) {
+            throw new BadQueryException("'" + name + "' is given more than once");
+        }
+        try {
+            return LocalDate.parse(values.get(0).trim());
+        } catch (DateTimeParseException e) {
+            throw new BadQueryException("'" + name + "' is not a date (YYYY-MM-DD): '" + values.get(0) + "'");
+        }
+    }
+
+    private static List<String> list(List<String> raw) {
+        List<String> out = new ArrayList<>();
+        if (raw != null) {
+            for (String v : raw) {
+                for (String part : v.split(",", -1)) {
+                    String t = part.trim();
+                    if (!t.isEmpty()) {
+                        out.add(t);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Canonical parameters of this query (for forwarding to other instances and cache keys). */
+    public Map<String, List<String>> toParams() {
+        Map<String, List<String>> p = new TreeMap<>();
+        p.put("from", List.of(from.toString()));
+        p.put("to", List.of(to.toString()));
+        p.put("metrics", List.of(String.join(",", metrics.stream().map(Metric::jsonName).toList())));
+        if (!groupBy.isEmpty()) {
+            p.put("groupBy", List.of(String.join(",", groupBy)));
+        }
+        filters.forEach((k, v) -> p.put(k, List.of(String.join(",", v))));
+        return p;
+    }
+}

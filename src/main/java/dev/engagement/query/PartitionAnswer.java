@@ -1,0 +1,36 @@
+package dev.engagement.query;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One partition's part of an answer: for each (group, day) of the days read, the union of the
+ * matching sketches, as canonical bytes.
+ *
+ * @param partition     the partition
+ * @param closedThrough its last closed day, or -1
+ * @param firstDay      its first day with data, or -1
+ * @param unions        per group (values in groupBy order) and day, the union's bytes
+ */
+public record PartitionAnswer(int partition, int closedThrough, int firstDay, Map<GroupDay, byte[]> unions) {
+
+    /**
+     * A group and a day.
+     *
+     * @param group the group's values, in groupBy order (empty when not grouped)
+     * @param day   days since 1970-01-01
+     */
+    public record GroupDay(List<String> group, int day) implements Comparable<GroupDay> {
+        @Override
+        public int compareTo(GroupDay o) {
+            for (int i = 0; i < Math.min(group.size(), o.group.size()); i++) {
+                int c = group.get(i).compareTo(o.group.get(i));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            int c = Integer.compare(group.size(), o.group.size());
+            return c != 0 ? c : Integer.compare(day, o.day);
+        }
+    }
+}

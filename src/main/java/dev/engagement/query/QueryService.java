@@ -1,0 +1,146 @@
+package dev.engagement.query;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers queries across every instance: each partition is read where it lives (here, through
+ * Interactive Queries, or on its owner through a {@link PeerClient}), partial unions are merged here.
+ *
+ * <p>A partition's owner is its active task's instance; while a partition has no active owner (a
+ * rebalance), a standby's instance serves it from its possibly stale copy. Partitions that cannot be
+ * read are left out and the answer says {@code complete: false}; a query never fails for that.
+ */
+public final class QueryService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
+
+    private final KafkaStreams streams;
+    private final String storeName;
+    private final String pingsTopic;
+    private final int partitions;
+    private final HostInfo self;
+    private final PeerClient peers;
+    private final PartitionQuery partitionQuery;
+    private final Answers answers;
+    private final ExecutorService fanOut = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "engagement-query-fanout");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param self  this instance's {@code application.server}, or null when it runs alone
+     * @param peers how to ask other instances (unused when {@code self} is null)
+     */
+    public QueryService(KafkaStreams streams, String storeName, String pingsTopic, int partitions, HostInfo self,
+                        PeerClient peers, PartitionQuery partitionQuery, Answers answers) {
+        this.streams = streams;
+        this.storeName = storeName;
+        this.pingsTopic = pingsTopic;
+        this.partitions = partitions;
+        this.self = self;
+        this.peers = peers;
+        this.partitionQuery = partitionQuery;
+        this.answers = answers;
+    }
+
+    /** Answers a query with every partition that can be read, here or elsewhere. */
+    public EngagementAnswer query(EngagementQuery query) {
+        Map<String, Set<Integer>> remote = new HashMap<>();
+        Set<Integer> local = new TreeSet<>();
+        placement(local, remote);
+        List<CompletableFuture<List<PartitionAnswer>>> calls = new ArrayList<>();
+        remote.forEach((host, parts) -> calls.add(CompletableFuture.supplyAsync(() -> {
+            try {
+                return peers.fetch(host, query, parts);
+            } catch (Exception e) {
+                LOG.warn("instance {} did not answer for partitions {}: {}", host, parts, e.toString());
+                return List.<PartitionAnswer>of();
+            }
+        }, fanOut)));
+        List<PartitionAnswer> all = new ArrayList<>(local(query, local));
+        for (CompletableFuture<List<PartitionAnswer>> call : calls) {
+            all.addAll(call.join());
+        }
+        return answers.answer(query, all, partitions);
+    }
+
+    /** The answers of the given partitions that this instance can read (for other instances). */
+    public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> wanted) {
+        List<PartitionAnswer> out = new ArrayList<>();
+        for (int p : wanted) {
+            try {
+                ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
+                    .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
+                    .withPartition(p).enableStaleStores());
+                out.add(partitionQuery.answer(query, new StorePartitionReader(p, store)));
+            } catch (InvalidStateStoreException e) {
+                LOG.debug("partition {} not readable here: {}", p, e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Decides where each partition is read: here, or on which other instance. */
+    private void placement(Set<Integer> local, Map<String, Set<Integer>> remote) {
+        Map<Integer, HostInfo> active = new HashMap<>();
+        Map<Integer, HostInfo> standby = new HashMap<>();
+        Collection<StreamsMetadata> metadata = streams.streamsMetadataForStore(storeName);
+        for (StreamsMetadata m : metadata) {
+            for (TopicPartition tp : m.topicPartitions()) {
+                if (tp.topic().equals(pingsTopic)) {
+                    active.put(tp.partition(), m.hostInfo());
+                }
+            }
+            for (TopicPartition tp : m.standbyTopicPartitions()) {
+                if (tp.topic().equals(pingsTopic)) {
+                    standby.putIfAbsent(tp.partition(), m.hostInfo());
+                }
+            }
+        }
+        for (int p = 0; p < partitions; p++) {
+            HostInfo owner = active.getOrDefault(p, standby.get(p));
+            if (self == null || owner == null || owner.equals(self)) {
+                local.add(p); // alone, unknown owner (try here), or ours
+            } else {
+                remote.computeIfAbsent(owner.host() + ":" + owner.port(), h -> new TreeSet<>()).add(p);
+            }
+        }
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    @Override
+    public void close() {
+        fanOut.shutdownNow();
+        try {
+            fanOut.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

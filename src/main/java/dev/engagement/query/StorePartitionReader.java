@@ -1,0 +1,60 @@
+package dev.engagement.query;
+
+import dev.engagement.store.SegmentDayKey;
+
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.nio.ByteBuffer;
+
+/** Reads one partition's sketch store through Interactive Queries. */
+final class StorePartitionReader implements PartitionReader {
+
+    private final int partition;
+    private final ReadOnlyKeyValueStore<Bytes, byte[]> store;
+
+    StorePartitionReader(int partition, ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+        this.partition = partition;
+        this.store = store;
+    }
+
+    @Override
+    public int partition() {
+        return partition;
+    }
+
+    @Override
+    public void scan(int fromDay, int toDay, Visitor visitor) {
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(Math.max(fromDay, 0)),
+            SegmentDayKey.dayStart(toDay + 1))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                byte[] key = kv.key.get();
+                if (key.length >= 4 && SegmentDayKey.day(key) <= toDay) {
+                    visitor.visit(key, kv.value);
+                }
+            }
+        }
+    }
+
+    @Override
+    public int closedThrough() {
+        byte[] value = store.get(SegmentDayKey.meta("closed-through"));
+        return value == null || value.length != 4 ? -1 : ByteBuffer.wrap(value).getInt();
+    }
+
+    @Override
+    public int firstDay() {
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(0), SegmentDayKey.meta(""))) {
+            while (it.hasNext()) {
+                byte[] key = it.next().key.get();
+                if (!SegmentDayKey.isMeta(key) && key.length >= 4) {
+                    return SegmentDayKey.day(key);
+                }
+            }
+        }
+        return -1;
+    }
+}

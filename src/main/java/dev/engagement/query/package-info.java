@@ -1,0 +1,21 @@
+/**
+ * Queries: parse and check a request, union the matching (segment, day) sketches of every partition
+ * per group and day, and turn day unions into DAU / WAU / MAU / ER with bounds. No HTTP types here.
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li><b>Deterministic merges.</b> Within a partition, sketches merge in store-key order; across
+ *   partitions, per-partition unions merge in partition order. Every instance gives the same answer
+ *   to the same query, whichever instance receives it.</li>
+ *   <li><b>Closed-day cache.</b> A day whose grace has passed in a partition never changes there, so
+ *   that partition's per-(group, day) union for a filter is cached (LRU); a 28-day MAU then re-reads
+ *   only the open days.</li>
+ *   <li><b>ER bounds.</b> DAU(d) and MAU(d) are estimated from sketches that share clients, so their
+ *   errors are positively correlated. We use the delta method with the correlation set to zero,
+ *   which over-states the variance of the ratio: relative SD(ER) = sqrt(rD² + rM²), where rX is the
+ *   relative SD of X read off its own two-sigma sketch bounds. Bounds are ER ± 2 SD, clamped to
+ *   [DAU.lower / MAU.upper, 1]. The smoothed ratio does the same with the mean of seven DAUs, whose
+ *   SDs add in quadrature.</li>
+ * </ul>
+ */
+package dev.engagement.query;
