@@ -125,7 +125,9 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
                 Thread.currentThread().interrupt();
                 throw new SchemaRegistryException(SchemaRegistryException.UNREACHABLE, "interrupted", e);
             }
-            sleepBackoff(attempt);
+            if (attempt < ATTEMPTS) {
+                sleepBackoff(attempt);
+            }
         }
         throw new SchemaRegistryException(SchemaRegistryException.UNREACHABLE,
             "schema registry at " + baseUrl + " failed " + ATTEMPTS + " times on " + method + " " + path + ": " + last, last);

@@ -1,5 +1,9 @@
 package dev.engagement.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import org.apache.avro.Schema;
 
 import java.io.IOException;
@@ -14,9 +18,15 @@ import java.util.Map;
  * An in-process schema registry, for the embedded default and for tests: no server, ids assigned
  * in registration order starting at 1. The project's own schemas (from {@code schemas/} on the
  * classpath) are registered first, so the ping schema is always id 1 and the segment-day sketch
- * schema id 2. Thread-safe.
+ * schema id 2. Schemas are told apart by their JSON without the Java-only
+ * {@code avro.java.string} property, which the generated classes add to every string type
+ * ({@code <stringType>String</stringType>}): {@code Ping.getClassSchema()} is id 1 too. Thread-safe.
  */
 public final class EmbeddedSchemaRegistry implements SchemaRegistry {
+
+    /** A property of string types that only tells Java which class to use: not part of the schema. */
+    private static final String JAVA_STRING_PROPERTY = "avro.java.string";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The project's schemas, in id order. */
     public static final List<String> BUILT_IN = List.of("schemas/ping.avsc", "schemas/segment_day_sketch.avsc");
@@ -43,11 +53,32 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
     }
 
     private int idFor(Schema schema) {
-        return idByCanonical.computeIfAbsent(schema.toString(), s -> {
+        return idByCanonical.computeIfAbsent(identity(schema), s -> {
             int id = byId.size() + 1;
             byId.put(id, schema);
             return id;
         });
+    }
+
+    /** The schema's JSON without {@value #JAVA_STRING_PROPERTY}. */
+    private static String identity(Schema schema) {
+        try {
+            JsonNode json = JSON.readTree(schema.toString());
+            stripJavaString(json);
+            // Parse again, so that Avro writes {"type":"string"} as "string" like any other schema.
+            return new Schema.Parser().parse(JSON.writeValueAsString(json)).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void stripJavaString(JsonNode node) {
+        if (node instanceof ObjectNode object && object.has("type") && object.path(JAVA_STRING_PROPERTY).isTextual()) {
+            object.remove(JAVA_STRING_PROPERTY);
+        }
+        for (JsonNode child : node) {
+            stripJavaString(child);
+        }
     }
 
     @Override

@@ -30,9 +30,13 @@ public class SchemaRegistryException extends RuntimeException {
         return errorCode;
     }
 
-    /** True when the registry answered that the schema id does not exist. */
+    /**
+     * True when the registry answered, with one of Confluent's error codes, that the schema, subject
+     * or version does not exist. A bare HTTP 404 without such a code is not: it means the URL does
+     * not lead to a Confluent-compatible API (e.g. Apicurio's without {@code /apis/ccompat/v7}), and
+     * treating it as "unknown id" would dead-letter every good record.
+     */
     public boolean isNotFound() {
-        return errorCode == SCHEMA_NOT_FOUND || errorCode == SUBJECT_NOT_FOUND || errorCode == VERSION_NOT_FOUND
-            || errorCode == 404;
+        return errorCode == SCHEMA_NOT_FOUND || errorCode == SUBJECT_NOT_FOUND || errorCode == VERSION_NOT_FOUND;
     }
 }
