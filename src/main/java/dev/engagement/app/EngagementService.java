@@ -1,0 +1,154 @@
+package dev.engagement.app;
+
+import dev.engagement.config.EngagementConfig;
+import dev.engagement.http.ApiServer;
+import dev.engagement.http.HttpPeerClient;
+import dev.engagement.ping.Days;
+import dev.engagement.query.Answers;
+import dev.engagement.query.PartitionQuery;
+import dev.engagement.query.QueryLimits;
+import dev.engagement.query.QueryService;
+import dev.engagement.registry.SchemaRegistry;
+import dev.engagement.topology.EngagementTopology;
+import dev.engagement.topology.IngestCounters;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A whole instance: the streams application, the query service and the HTTP API.
+ */
+public final class EngagementService implements AutoCloseable {
+
+    private final EngagementConfig config;
+    private final EngagementApp app;
+    private final QueryService queries;
+    private final ApiServer api;
+    private final Admin admin;
+    private final int partitions;
+    private volatile Map<String, Object> cachedLag = Map.of();
+    private volatile long lagAt;
+
+    private EngagementService(EngagementConfig config, EngagementApp app) throws Exception {
+        this.config = config;
+        this.app = app;
+        this.admin = Admin.create(config.kafkaProperties());
+        this.partitions = admin.describeTopics(List.of(config.pingsTopic())).allTopicNames().get(30, TimeUnit.SECONDS)
+            .get(config.pingsTopic()).partitions().size();
+        String server = config.kafka().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
+        QueryLimits limits = new QueryLimits(config.intSetting("engagement.query.max-range-days"),
+            config.intSetting("engagement.query.max-groups"), config.intSetting("engagement.query.low-sample-clients"),
+            QueryLimits.DEFAULTS.maxParamLength());
+        this.queries = new QueryService(app.streams(), EngagementTopology.SKETCH_STORE, config.pingsTopic(), partitions,
+            self, new HttpPeerClient(Duration.ofSeconds(10)),
+            new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
+            new Answers(config.lgK(), limits));
+        this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
+            config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, this::latestDay);
+        api.start();
+    }
+
+    /** Starts the streams and the HTTP API. */
+    public static EngagementService start(EngagementConfig config, SchemaRegistry registry) throws Exception {
+        EngagementApp app = EngagementApp.start(config, registry);
+        try {
+            return new EngagementService(config, app);
+        } catch (Exception e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    public EngagementApp app() {
+        return app;
+    }
+
+    public int httpPort() {
+        return api.port();
+    }
+
+    private LocalDate latestDay() {
+        long last = app.counters().lastSubmissionTimestamp();
+        return last < 0 ? null : Days.toDate(Days.ofMillis(last));
+    }
+
+    /** The status document of {@code /v1/status}. */
+    Map<String, Object> status() {
+        IngestCounters c = app.counters();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("state", app.streams().state().name());
+        Map<String, Object> pings = new LinkedHashMap<>();
+        pings.put("accepted", c.accepted());
+        pings.put("late", c.late());
+        pings.put("deadLettered", c.deadLetteredTotal());
+        Map<String, Long> reasons = new LinkedHashMap<>();
+        c.deadLetteredByReason().forEach((r, n) -> reasons.put(r.name(), n));
+        pings.put("deadLetteredByReason", reasons);
+        pings.put("total", c.total());
+        s.put("pings", pings);
+        long last = c.lastSubmissionTimestamp();
+        s.put("lastIngestedTimestamp", last < 0 ? null : Instant.ofEpochMilli(last).toString());
+        s.putAll(lag());
+        s.put("partitions", partitions);
+        return s;
+    }
+
+    /** Consumer lag of the pings topic for this application's group, refreshed at most every 2 s. */
+    private Map<String, Object> lag() {
+        if (System.currentTimeMillis() - lagAt < 2000) {
+            return cachedLag;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        try {
+            String group = EngagementApp.streamsConfig(config).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(config.pingsTopic(), p), OffsetSpec.latest());
+            }
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
+                .get(5, TimeUnit.SECONDS);
+            long lag = 0;
+            long end = 0;
+            for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+                end += e.getValue().offset();
+            }
+            out.put("consumerLag", lag);
+            out.put("pingsTopicEndOffsetSum", end);
+        } catch (Exception e) {
+            out.put("consumerLag", null);
+        }
+        cachedLag = out;
+        lagAt = System.currentTimeMillis();
+        return out;
+    }
+
+    @Override
+    public void close() {
+        api.close();
+        queries.close();
+        app.close();
+        admin.close(Duration.ofSeconds(5));
+    }
+}
