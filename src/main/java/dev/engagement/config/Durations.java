@@ -16,19 +16,20 @@ public final class Durations {
     public static Duration parse(String key, String text) {
         String value = text.trim();
         Matcher m = SIMPLE.matcher(value);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
         try {
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            }
             return Duration.parse(value);
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeParseException | NumberFormatException | ArithmeticException e) {
+            // Not a duration, or too many digits / too long for a Duration.
             throw new ConfigException(key + ": '" + text + "' is not a duration (examples: 500ms, 30s, 6h, 2d, P2D)");
         }
     }
