@@ -42,6 +42,7 @@ public final class EngagementService implements AutoCloseable {
     private final ApiServer api;
     private final Admin admin;
     private final int partitions;
+    private final Map<String, java.util.function.Supplier<Object>> extraStatus = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Object> cachedLag = Map.of();
     private volatile long lagAt;
 
@@ -77,6 +78,11 @@ public final class EngagementService implements AutoCloseable {
         }
     }
 
+    /** Adds a section to {@code /v1/status} (e.g. the demo's replay progress). */
+    public void addStatus(String name, java.util.function.Supplier<Object> section) {
+        extraStatus.put(name, section);
+    }
+
     public EngagementApp app() {
         return app;
     }
@@ -108,6 +114,7 @@ public final class EngagementService implements AutoCloseable {
         s.put("lastIngestedTimestamp", last < 0 ? null : Instant.ofEpochMilli(last).toString());
         s.putAll(lag());
         s.put("partitions", partitions);
+        extraStatus.forEach((name, supplier) -> s.put(name, supplier.get()));
         return s;
     }
 

@@ -1,0 +1,39 @@
+package dev.engagement.cli;
+
+import dev.engagement.app.EngagementApp;
+import dev.engagement.app.EngagementService;
+import dev.engagement.config.EngagementConfig;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Production: connect to an existing Kafka cluster and schema registry. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run against an existing Kafka cluster and schema registry. Every non-engagement.* key of the"
+        + " config file passes straight to Kafka Streams and its clients; ENGAGEMENT_* environment variables override it.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "A .properties file.")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        EngagementConfig parsed = EngagementConfig.from(ConfigFiles.load(config, System.getenv()));
+        if (!parsed.kafka().containsKey("bootstrap.servers")) {
+            throw new dev.engagement.config.ConfigException("bootstrap.servers is not set (config file or ENGAGEMENT_BOOTSTRAP_SERVERS)");
+        }
+        EngagementService service = EngagementService.start(parsed, EngagementApp.registryFor(parsed));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "engagement-shutdown"));
+        System.out.println("Engagement is up: http://" + parsed.setting("engagement.http.bind") + ":" + service.httpPort());
+        stopped.await();
+        return 0;
+    }
+}
