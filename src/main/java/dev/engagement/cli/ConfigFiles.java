@@ -48,6 +48,6 @@ final class ConfigFiles {
         if (EngagementConfig.KEYS.containsKey(ours) || key.startsWith("dimension.")) {
             return ours;
         }
-        return key.startsWith("engagement.") ? key : key;
+        return key;
     }
 }

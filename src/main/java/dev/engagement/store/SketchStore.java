@@ -43,12 +43,14 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
 
     /** A live sketch and whether it changed since it was last written / sent downstream. */
     public static final class Live {
+        final Bytes key;
         final HllSketch sketch;
         boolean storeDirty;
         boolean downstreamDirty;
         byte[] bytes;
 
-        Live(HllSketch sketch, byte[] bytes) {
+        Live(Bytes key, HllSketch sketch, byte[] bytes) {
+            this.key = key;
             this.sketch = sketch;
             this.bytes = bytes;
         }
@@ -62,6 +64,9 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     private final KeyValueStore<Bytes, byte[]> inner;
     private final Sketches sketches;
     private final Map<Bytes, Live> live = new HashMap<>();
+    // Changed since the last write / downstream send: a flush costs what changed, not what is live.
+    private final List<Live> storeDirty = new ArrayList<>();
+    private final List<Live> downstreamDirty = new ArrayList<>();
     private InternalProcessorContext<?, ?> internalContext;
     private long changelogTimestamp;
 
@@ -80,11 +85,17 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
         Live entry = live.get(key);
         if (entry == null) {
             byte[] stored = inner.get(key);
-            entry = new Live(stored == null ? sketches.newLive() : sketches.liveFromBytes(stored), stored);
+            entry = new Live(key, stored == null ? sketches.newLive() : sketches.liveFromBytes(stored), stored);
             live.put(key, entry);
         }
-        entry.storeDirty = true;
-        entry.downstreamDirty = true;
+        if (!entry.storeDirty) {
+            entry.storeDirty = true;
+            storeDirty.add(entry);
+        }
+        if (!entry.downstreamDirty) {
+            entry.downstreamDirty = true;
+            downstreamDirty.add(entry);
+        }
         return entry.sketch;
     }
 
@@ -104,16 +115,13 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
      * @return how many sketches were written
      */
     public int flushDirty() {
-        int written = 0;
-        for (Map.Entry<Bytes, Live> e : live.entrySet()) {
-            Live entry = e.getValue();
-            if (entry.storeDirty) {
-                entry.bytes = Sketches.toBytes(entry.sketch);
-                entry.storeDirty = false;
-                putWithContext(e.getKey(), entry.bytes);
-                written++;
-            }
+        int written = storeDirty.size();
+        for (Live entry : storeDirty) {
+            entry.bytes = Sketches.toBytes(entry.sketch);
+            entry.storeDirty = false;
+            putWithContext(entry.key, entry.bytes);
         }
+        storeDirty.clear();
         return written;
     }
 
@@ -123,14 +131,14 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
      */
     public List<KeyValue<Bytes, byte[]>> drainDownstream() {
         flushDirty();
-        List<KeyValue<Bytes, byte[]>> changed = new ArrayList<>();
-        for (Map.Entry<Bytes, Live> e : live.entrySet()) {
-            Live entry = e.getValue();
-            if (entry.downstreamDirty) {
-                entry.downstreamDirty = false;
-                changed.add(KeyValue.pair(e.getKey(), entry.bytes));
+        List<KeyValue<Bytes, byte[]>> changed = new ArrayList<>(downstreamDirty.size());
+        for (Live entry : downstreamDirty) {
+            entry.downstreamDirty = false;
+            if (live.get(entry.key) == entry) { // not evicted meanwhile
+                changed.add(KeyValue.pair(entry.key, entry.bytes));
             }
         }
+        downstreamDirty.clear();
         return changed;
     }
 
@@ -146,6 +154,14 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
                 keys.remove();
             }
         }
+        // Evicted days are sent downstream as closed by the caller; drop their pending sends.
+        downstreamDirty.removeIf(entry -> {
+            boolean gone = live.get(entry.key) != entry;
+            if (gone) {
+                entry.downstreamDirty = false;
+            }
+            return gone;
+        });
     }
 
     /** Writes a value straight to RocksDB (metadata, or state written by other processors). */
@@ -155,7 +171,11 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
 
     /** Deletes a key from memory and RocksDB. */
     public void delete(Bytes key) {
-        live.remove(key);
+        Live entry = live.remove(key);
+        if (entry != null) {
+            storeDirty.remove(entry);
+            downstreamDirty.remove(entry);
+        }
         putWithContext(key, null);
     }
 
@@ -217,6 +237,8 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     @Override
     public void clearCache() {
         live.clear();
+        storeDirty.clear();
+        downstreamDirty.clear();
     }
 
     @Override
@@ -226,7 +248,7 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
 
     @Override
     public void close() {
-        live.clear();
+        clearCache();
         inner.close();
     }
 

@@ -1,0 +1,16 @@
+# Builds the fat jar and runs `engagement run`. Configure with ENGAGEMENT_* environment variables
+# (see README: ENGAGEMENT_BOOTSTRAP_SERVERS, ENGAGEMENT_SCHEMA__REGISTRY_URL, ...).
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY schemas schemas
+COPY src src
+RUN mvn -B -q -DskipTests package
+
+FROM eclipse-temurin:17-jre
+WORKDIR /app
+COPY --from=build /src/target/engagement.jar /app/engagement.jar
+COPY docker/app.properties /app/app.properties
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/app/engagement.jar"]
+CMD ["run", "--config", "/app/app.properties"]
