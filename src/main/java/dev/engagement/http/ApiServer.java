@@ -101,30 +101,38 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        // The exchange is closed only after the error handlers have answered: a try-with-resources
+        // with these catch clauses would close it first, and the client would get no response at all.
         try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            if (!"GET".equals(exchange.getRequestMethod())) {
-                send(exchange, 405, error("only GET is supported"));
-                return;
+            try {
+                route(exchange);
+            } catch (BadQueryException e) {
+                send(exchange, 400, error(e.getMessage()));
+            } catch (RuntimeException e) {
+                LOG.error("query failed: {}", exchange.getRequestURI(), e);
+                send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
             }
-            Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
-            switch (path) {
-                case "/v1/engagement" -> send(exchange, 200, engagement(params));
-                case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
-                case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
-                case "/health/live" -> send(exchange, 200, JSON.writeValueAsBytes(Map.of("status", "UP")));
-                case "/health/ready" -> {
-                    boolean up = ready.getAsBoolean();
-                    send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
-                }
-                case "/internal/v1/partials" -> send(exchange, 200, partials(params));
-                default -> send(exchange, 404, error("no such endpoint: " + path));
+        }
+    }
+
+    private void route(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            send(exchange, 405, error("only GET is supported"));
+            return;
+        }
+        Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
+        switch (path) {
+            case "/v1/engagement" -> send(exchange, 200, engagement(params));
+            case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
+            case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
+            case "/health/live" -> send(exchange, 200, JSON.writeValueAsBytes(Map.of("status", "UP")));
+            case "/health/ready" -> {
+                boolean up = ready.getAsBoolean();
+                send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
             }
-        } catch (BadQueryException e) {
-            send(exchange, 400, error(e.getMessage()));
-        } catch (RuntimeException e) {
-            LOG.error("query failed: {}", exchange.getRequestURI(), e);
-            send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
+            case "/internal/v1/partials" -> send(exchange, 200, partials(params));
+            default -> send(exchange, 404, error("no such endpoint: " + path));
         }
     }
 

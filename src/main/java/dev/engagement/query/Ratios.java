@@ -35,7 +35,10 @@ public final class Ratios {
         if (denominator.lower() > 0) {
             upper = Math.max(upper, Math.min(1, numerator.upper() / denominator.lower()));
         }
-        return new Estimate(Math.min(r, 1), Math.max(0, lower), Math.min(1, upper));
+        // When the numerator is estimated above the denominator (r > 1), r - 2 SD and even
+        // numerator.lower / denominator.upper can exceed 1: clamp the lower bound too, so that
+        // lower <= estimate <= upper holds.
+        return new Estimate(Math.min(r, 1), Math.min(1, Math.max(0, lower)), Math.min(1, upper));
     }
 
     /** The mean of estimates taken as independent: standard deviations add in quadrature. */
