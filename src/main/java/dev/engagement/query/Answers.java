@@ -53,7 +53,8 @@ public final class Answers {
             }
             closedThrough = Math.min(closedThrough, part.closedThrough());
             part.unions().forEach((gd, bytes) -> merging.computeIfAbsent(gd.group(), g -> new HashMap<>())
-                .computeIfAbsent(gd.day(), d -> new Union(lgK)).update(HllSketch.heapify(bytes)));
+                .computeIfAbsent(gd.day(), d -> new Union(lgK))
+                .update(HllSketch.wrap(org.apache.datasketches.memory.Memory.wrap(bytes))));
         }
         if (merging.size() > limits.maxGroups()) {
             throw new BadQueryException("the answer has " + merging.size() + " groups; the maximum is "

@@ -5,7 +5,6 @@ import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
 
 import org.apache.datasketches.hll.HllSketch;
-import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.hll.Union;
 
 import java.util.ArrayList;
@@ -96,7 +95,7 @@ public final class PartitionQuery {
                 org.apache.datasketches.memory.Memory.wrap(sketch)));
         });
         Map<List<String>, byte[]> out = new TreeMap<>(PartitionQuery::compareGroups);
-        groups.forEach((g, u) -> out.put(List.copyOf(g), Sketches.toBytes(u.getResult(TgtHllType.HLL_4))));
+        groups.forEach((g, u) -> out.put(List.copyOf(g), Sketches.toBytes(u.getResult(Sketches.STORED_TYPE))));
         return out;
     }
 

@@ -13,9 +13,10 @@
  *   <li><b>ER bounds.</b> DAU(d) and MAU(d) are estimated from sketches that share clients, so their
  *   errors are positively correlated. We use the delta method with the correlation set to zero,
  *   which over-states the variance of the ratio: relative SD(ER) = sqrt(rD² + rM²), where rX is the
- *   relative SD of X read off its own two-sigma sketch bounds. Bounds are ER ± 2 SD, clamped to
- *   [DAU.lower / MAU.upper, 1]. The smoothed ratio does the same with the mean of seven DAUs, whose
- *   SDs add in quadrature.</li>
+ *   relative SD of X read off its own two-sigma sketch bounds. The bounds are the wider of ER ± 2 SD
+ *   and [DAU.lower / MAU.upper, DAU.upper / MAU.lower], clamped to [0, 1]. The smoothed ratio does
+ *   the same with the mean of seven DAUs, whose SDs add in quadrature. Measured coverage over
+ *   thousands of rows (AnswersTest) is ~100 %: conservative, as intended.</li>
  * </ul>
  */
 package dev.engagement.query;

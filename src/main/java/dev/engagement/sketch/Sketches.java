@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * Factory and codec for the HLL sketches of one precision ({@code lgK}).
  *
- * <p>Live sketches are updatable {@code HLL_8}; stored bytes are canonical compact {@code HLL_4}
+ * <p>Live sketches are updatable {@code HLL_8}; stored bytes are canonical compact {@code HLL_8}
  * (see the package notes). Instances are immutable and thread-safe; the sketches they return are not.
  */
 public final class Sketches {
@@ -21,6 +21,9 @@ public final class Sketches {
     public static final int DEFAULT_LG_K = 12;
     /** Number of standard deviations of the bounds: 2, about 95 %. */
     public static final int BOUND_STD_DEVS = 2;
+
+    /** The type of stored and transmitted sketches (see the package notes for the measurements). */
+    public static final TgtHllType STORED_TYPE = TgtHllType.HLL_8;
 
     private static final int MODE_BYTE = 7;
     private static final int HLL_MODE = 2;
@@ -54,14 +57,14 @@ public final class Sketches {
     }
 
     /**
-     * The canonical stored form of a sketch: compact HLL_4, with the coupons of the sparse modes
+     * The canonical stored form of a sketch: compact HLL_8, with the coupons of the sparse modes
      * sorted. Two sketches that hold the same clients, built by the same updates in any history of
      * serialization round trips, give the same bytes.
      */
     public static byte[] toBytes(HllSketch sketch) {
-        byte[] bytes = sketch.getTgtHllType() == TgtHllType.HLL_4
+        byte[] bytes = sketch.getTgtHllType() == STORED_TYPE
             ? sketch.toCompactByteArray()
-            : sketch.copyAs(TgtHllType.HLL_4).toCompactByteArray();
+            : sketch.copyAs(STORED_TYPE).toCompactByteArray();
         return canonical(bytes);
     }
 
@@ -116,6 +119,6 @@ public final class Sketches {
         for (byte[] bytes : sketches) {
             union.update(HllSketch.heapify(bytes));
         }
-        return toBytes(union.getResult(TgtHllType.HLL_4));
+        return toBytes(union.getResult(STORED_TYPE));
     }
 }

@@ -111,7 +111,7 @@ public final class FoldBenchmark {
         }
     }
 
-    /** Stored (canonical compact HLL_4) bytes of tiny and large segment-days, by exact client count. */
+    /** Stored (canonical compact HLL_8) bytes of tiny and large segment-days, by exact client count. */
     private static void reportSizes(Ping[] pings, EngagementConfig config, Map<Bytes, HllSketch> state) {
         ValueCaps caps = new ValueCaps(config.dimensions(), (dimension, value) -> { });
         Map<Bytes, Set<String>> exact = new HashMap<>();

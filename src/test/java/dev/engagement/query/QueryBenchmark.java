@@ -6,8 +6,9 @@
  *   mvn -q test-compile
  *   java -Xmx2g -cp target/classes:target/test-classes:$(cat cp.txt) dev.engagement.query.QueryBenchmark
  *
- * It fills the store through the real topology (TopologyTestDriver, one partition, real RocksDB):
- * every segment-day gets a few clients, the 30 largest segments get 400 clients a day. Then it times,
+ * It fills a real RocksDB key-value store (the layout of the sketch store, one partition) directly
+ * with canonical sketch bytes: every segment-day gets a few clients, the 30 largest segments get 400
+ * clients a day; all days but the last three have passed grace. Then it times the query engine,
  * cold (empty closed-day cache) and warm (repeated), p50/p95/p99 over the runs:
  *   - a 28-day ER for one dimension filter (channel=release), one day;
  *   - a multi-dimension filter (channel=release, os=Linux,Darwin), one day, all metrics;
@@ -15,25 +16,22 @@
  */
 package dev.engagement.query;
 
-import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
-import dev.engagement.registry.EmbeddedSchemaRegistry;
-import dev.engagement.store.SketchStore;
-import dev.engagement.testing.Pings;
-import dev.engagement.topology.EngagementTopology;
-import dev.engagement.topology.IngestCounters;
+import dev.engagement.ping.Days;
+import dev.engagement.sketch.Sketches;
+import dev.engagement.store.SegmentDayKey;
 
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -57,45 +55,42 @@ public final class QueryBenchmark {
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         Path stateDir = Files.createTempDirectory("query-bench");
         EngagementConfig config = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os,country,app_version"));
-        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "query-bench");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        Sketches sketches = new Sketches(config.lgK());
         LocalDate first = LocalDate.of(2026, 8, 1);
-        try (TopologyTestDriver driver = new TopologyTestDriver(
-            EngagementTopology.build(config, registry, new IngestCounters()), props)) {
-            TestInputTopic<byte[], byte[]> input = driver.createInputTopic(config.pingsTopic(),
-                new ByteArraySerializer(), new ByteArraySerializer());
-            Pings wire = new Pings(registry, config.pingsTopic());
+        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0),
+            stateDir.toFile());
+        KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("sketches"),
+            Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        try {
             Random random = new Random(7);
             long t0 = System.nanoTime();
             long pings = 0;
             for (int d = 0; d < days; d++) {
-                LocalDate day = first.plusDays(d);
-                long start = day.atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+                int day = Days.of(first.plusDays(d));
                 for (int s = 0; s < segmentsPerDay; s++) {
                     int clients = s < 30 ? 400 : 1 + random.nextInt(4);
+                    HllSketch sketch = sketches.newLive();
                     for (int c = 0; c < clients; c++) {
-                        Instant at = Instant.ofEpochMilli(start + (long) s * 86_000_000L / segmentsPerDay + c);
-                        Ping ping = Pings.ping("c" + s + "-" + random.nextInt(clients * 3 + 1), at, day,
-                            CHANNELS[s % 3], OSES[(s / 3) % 5]);
-                        ping.setCountry("C" + (s / 15) % COUNTRIES);
-                        ping.setAppVersion("v" + (s / (15 * COUNTRIES)) % VERSIONS);
-                        input.pipeInput(null, wire.bytes(ping), at);
+                        sketch.update("c" + s + "-" + random.nextInt(clients * 3 + 1));
                         pings++;
                     }
+                    String[] segment = {CHANNELS[s % 3], OSES[(s / 3) % 5], "C" + (s / 15) % COUNTRIES,
+                        "v" + (s / (15 * COUNTRIES)) % VERSIONS};
+                    store.put(SegmentDayKey.of(day, segment), Sketches.toBytes(sketch));
                 }
-                driver.advanceWallClockTime(Duration.ofSeconds(2));
             }
-            SketchStore store = (SketchStore) driver.getAllStateStores().get(EngagementTopology.SKETCH_STORE);
-            System.out.printf("filled: %,d pings, %,d stored entries, %.1f s%n", pings, store.approximateNumEntries(),
-                (System.nanoTime() - t0) / 1e9);
+            // Every day but the last three has passed grace.
+            store.put(SegmentDayKey.meta("closed-through"),
+                java.nio.ByteBuffer.allocate(4).putInt(Days.of(first.plusDays(days - 4))).array());
+            store.flush();
+            System.out.printf("filled: %,d client updates, %,d segment-days, %.1f s%n", pings,
+                segmentsPerDay * (long) days, (System.nanoTime() - t0) / 1e9);
             long bytes;
             try (var files = Files.walk(stateDir)) {
                 bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
             }
-            System.out.printf("state on disk: %,d bytes (%.1f bytes per segment-day, all stores and RocksDB overhead)%n",
+            System.out.printf("state on disk: %,d bytes (%.1f bytes per segment-day, RocksDB files included)%n",
                 bytes, bytes / (double) (segmentsPerDay * (long) days));
 
             StorePartitionReader reader = new StorePartitionReader(0, store);
@@ -130,6 +125,8 @@ public final class QueryBenchmark {
                 System.out.printf("%-26s cold p50 %7.1f ms  p95 %7.1f  p99 %7.1f | warm p50 %7.1f ms  p95 %7.1f  p99 %7.1f%n",
                     q.getKey(), pct(cold, 50), pct(cold, 95), pct(cold, 99), pct(warm, 50), pct(warm, 95), pct(warm, 99));
             }
+        } finally {
+            store.close();
         }
     }
 
