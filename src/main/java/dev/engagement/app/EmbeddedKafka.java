@@ -3,6 +3,9 @@ package dev.engagement.app;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
+import org.apache.kafka.common.Uuid;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -19,13 +22,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Formats and starts a broker whose files live under {@code baseDir}.
+     * Starts a broker whose files live under {@code baseDir}: formats it the first time, and resumes
+     * it (same cluster id, same topics, offsets and data) when {@code baseDir} holds a broker that
+     * was kept.
      *
      * @param baseDir where the broker keeps its logs and metadata
-     * @param keepData true to leave the files behind on close
+     * @param keepData true to leave the files behind on close (and so be able to resume)
      */
     public static EmbeddedKafka start(Path baseDir, boolean keepData) throws Exception {
+        Files.createDirectories(baseDir);
+        Path idFile = baseDir.resolve("cluster-id");
+        boolean resume = Files.exists(idFile);
+        String clusterId = resume ? Files.readString(idFile).trim() : Uuid.randomUuid().toString();
         TestKitNodes nodes = new TestKitNodes.Builder()
+            .setClusterId(clusterId)
             .setCombined(true)
             .setNumBrokerNodes(1)
             .setNumControllerNodes(1)
@@ -42,7 +52,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setDeleteOnClose(!keepData)
             .build();
         try {
-            cluster.format();
+            if (!resume) {
+                cluster.format();
+                if (keepData) {
+                    Files.writeString(idFile, clusterId);
+                }
+            }
             cluster.startup();
             cluster.waitForReadyBrokers();
         } catch (Exception e) {

@@ -57,7 +57,9 @@ final class DemoCommand implements Callable<Integer> {
         boolean keep = dataDir != null;
         Path dir = keep ? dataDir : Files.createTempDirectory("engagement-demo");
         Files.createDirectories(dir);
-        System.out.println("Starting an in-process Kafka broker in " + dir + " ...");
+        boolean resumed = Files.exists(dir.resolve("kafka").resolve("cluster-id"));
+        System.out.println((resumed ? "Resuming the in-process Kafka broker in " : "Starting an in-process Kafka broker in ")
+            + dir + " ...");
         EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), keep);
         Map<String, String> props = new HashMap<>();
         props.put("bootstrap.servers", kafka.bootstrapServers());
@@ -102,7 +104,17 @@ final class DemoCommand implements Callable<Integer> {
             + "&metrics=dau,mau,er&groupBy=channel'");
         System.out.println("  status: " + url + "/v1/status   (Ctrl-C to stop)");
 
-        if (pings != null) {
+        if (resumed) {
+            System.out.println("Resumed: the pings already in " + dir + " are kept; no new backfill or replay.");
+            synchronized (feed) {
+                feed.put("source", "resumed from " + dir);
+                feed.put("done", true);
+            }
+            if (pings == null) {
+                live(new Population(clients, today.minusDays(days - 1L), days, seed), producer, stop,
+                    System.currentTimeMillis());
+            }
+        } else if (pings != null) {
             synchronized (feed) {
                 feed.put("source", pings.toString());
                 feed.put("done", false);
@@ -132,13 +144,7 @@ final class DemoCommand implements Callable<Integer> {
             feed.put("source", "synthetic population of " + clients + " clients, seed " + seed);
             feed.put("backfillDone", false);
         }
-        long[] count = {0};
-        java.util.function.Consumer<dev.engagement.avro.Ping> send = ping -> {
-            producer.send(ping);
-            if (++count[0] % Population.malformedEvery() == 0) {
-                producer.sendRaw(new byte[] {0, 0, 0, 0, 1, (byte) 0xff}); // dead-letter path
-            }
-        };
+        java.util.function.Consumer<dev.engagement.avro.Ping> send = withMalformedTrickle(producer);
         long now = System.currentTimeMillis();
         for (int d = days - 1; d >= 0 && !stop.get(); d--) {
             population.day(today.minusDays(d), Long.MIN_VALUE, now, send);
@@ -148,7 +154,24 @@ final class DemoCommand implements Callable<Integer> {
             feed.put("backfillDone", true);
         }
         System.out.println("Backfilled " + days + " days (" + producer.sent() + " records); now producing live pings.");
-        long from = now;
+        live(population, producer, stop, now);
+    }
+
+    /** Sends pings, and one malformed record (for the dead-letter path) every so many. */
+    private static java.util.function.Consumer<dev.engagement.avro.Ping> withMalformedTrickle(PingProducer producer) {
+        long[] count = {0};
+        return ping -> {
+            producer.send(ping);
+            if (++count[0] % Population.malformedEvery() == 0) {
+                producer.sendRaw(new byte[] {0, 0, 0, 0, 1, (byte) 0xff});
+            }
+        };
+    }
+
+    /** Produces the population's pings as time passes, every second, until stopped. */
+    private static void live(Population population, PingProducer producer, AtomicBoolean stop, long from)
+        throws InterruptedException {
+        java.util.function.Consumer<dev.engagement.avro.Ping> send = withMalformedTrickle(producer);
         while (!stop.get()) {
             Thread.sleep(Duration.ofSeconds(1).toMillis());
             long until = System.currentTimeMillis();
