@@ -21,7 +21,14 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -41,10 +48,16 @@ public final class EngagementService implements AutoCloseable {
     private final QueryService queries;
     private final ApiServer api;
     private final Admin admin;
+    private final PrometheusMeterRegistry metrics;
+    private final ScheduledExecutorService summary;
+    private long lastSummaryTotal;
     private final int partitions;
     private final Map<String, java.util.function.Supplier<Object>> extraStatus = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Object> cachedLag = Map.of();
     private volatile long lagAt;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngagementService.class);
+    private static final int SUMMARY_SECONDS = 60;
 
     private EngagementService(EngagementConfig config, EngagementApp app) throws Exception {
         this.config = config;
@@ -61,10 +74,18 @@ public final class EngagementService implements AutoCloseable {
             self, new HttpPeerClient(Duration.ofSeconds(10)),
             new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
             new Answers(config.lgK(), limits));
+        this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(EngagementApp.streamsConfig(config)
+            .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
             config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, this::latestDay);
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, this::latestDay, metrics);
         api.start();
+        this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "engagement-summary");
+            t.setDaemon(true);
+            return t;
+        });
+        summary.scheduleAtFixedRate(this::logSummary, SUMMARY_SECONDS, SUMMARY_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Starts the streams and the HTTP API. */
@@ -151,11 +172,23 @@ public final class EngagementService implements AutoCloseable {
         return out;
     }
 
+    /** One line a minute at INFO: throughput and outcomes since the last line. */
+    private void logSummary() {
+        IngestCounters c = app.counters();
+        long total = c.total();
+        long delta = total - lastSummaryTotal;
+        lastSummaryTotal = total;
+        LOG.info("ingest: {} pings/s over the last {}s; totals accepted={} late={} dead-lettered={}; state={}",
+            delta / SUMMARY_SECONDS, SUMMARY_SECONDS, c.accepted(), c.late(), c.deadLetteredTotal(), app.streams().state());
+    }
+
     @Override
     public void close() {
+        summary.shutdownNow();
         api.close();
         queries.close();
         app.close();
         admin.close(Duration.ofSeconds(5));
+        metrics.close();
     }
 }

@@ -13,7 +13,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +90,38 @@ public final class Topics {
                 throw new ExecutionException("timed out creating topic " + topic.name(), e);
             }
         }
+        awaitLeaders(admin, create.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
         return check(admin, config, pingPartitions, existing);
+    }
+
+    /**
+     * Waits until every partition of the topics has a leader: producing to a topic in the instant
+     * after its creation fails with NotLeaderOrFollower and can upset an idempotent producer.
+     */
+    public static void awaitLeaders(Admin admin, Collection<String> topics, Duration timeout)
+        throws ExecutionException, InterruptedException {
+        if (topics.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
+                boolean ready = described.values().stream()
+                    .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ExecutionException("topics " + topics + " have partitions without a leader after " + timeout, null);
+            }
+            Thread.sleep(50);
+        }
     }
 
     private static List<String> check(Admin admin, EngagementConfig config, int pingPartitions, Set<String> existing)

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar target/engagement.jar <command>}. */
 @Command(name = "engagement", mixinStandardHelpOptions = true, version = "engagement 0.1.0",
     description = "Live DAU / WAU / MAU / engagement ratio from HyperLogLog sketches on Kafka Streams.",
-    subcommands = {DemoCommand.class, RunCommand.class, QueryCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, QueryCommand.class, ReplayCommand.class,
+        GenerateCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -108,6 +108,34 @@ public final class JsonLinesPings {
         return ping.build();
     }
 
+    /** One JSON line for a ping (the inverse of {@link #parse}); timestamps as ISO-8601. */
+    public static String toJson(Ping ping) {
+        com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
+        node.put("client_id", ping.getClientId());
+        node.put("submission_timestamp", ping.getSubmissionTimestamp().toString());
+        if (ping.getActivityDate() != null) {
+            node.put("activity_date", ping.getActivityDate().toString());
+        }
+        putIfSet(node, "app_name", ping.getAppName());
+        putIfSet(node, "channel", ping.getChannel());
+        putIfSet(node, "os", ping.getOs());
+        putIfSet(node, "os_version", ping.getOsVersion());
+        putIfSet(node, "country", ping.getCountry());
+        putIfSet(node, "locale", ping.getLocale());
+        putIfSet(node, "app_version", ping.getAppVersion());
+        if (ping.getAttributes() != null && !ping.getAttributes().isEmpty()) {
+            com.fasterxml.jackson.databind.node.ObjectNode attributes = node.putObject("attributes");
+            ping.getAttributes().forEach(attributes::put);
+        }
+        return node.toString();
+    }
+
+    private static void putIfSet(com.fasterxml.jackson.databind.node.ObjectNode node, String field, String value) {
+        if (value != null) {
+            node.put(field, value);
+        }
+    }
+
     private static Instant timestamp(JsonNode node) {
         if (node == null || node.isNull()) {
             throw new IllegalArgumentException("submission_timestamp is missing");

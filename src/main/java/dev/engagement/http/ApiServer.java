@@ -16,6 +16,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +37,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -44,7 +48,8 @@ import java.util.function.Supplier;
  *   <li>{@code GET /v1/dimensions[?limit=N]}: the dimensions and their top values by 28-day clients;</li>
  *   <li>{@code GET /v1/status}: streams state, ping counts by outcome, lag, last ingested time;</li>
  *   <li>{@code GET /health/live}, {@code GET /health/ready} (200 once the streams are RUNNING, else 503);</li>
- *   <li>{@code GET /internal/v1/partials}: this instance's partition answers, for scatter-gather.</li>
+ *   <li>{@code GET /internal/v1/partials}: this instance's partition answers, for scatter-gather;</li>
+ *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
  * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 404, 405; never a stack trace.
  */
@@ -61,6 +66,10 @@ public final class ApiServer implements AutoCloseable {
     private final Supplier<Map<String, Object>> status;
     private final BooleanSupplier ready;
     private final Supplier<LocalDate> latestDay;
+    private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/dimensions", "/v1/status",
+        "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
+
+    private final PrometheusMeterRegistry metrics;
     private volatile CachedDimensions dimensionsCache;
 
     private record CachedDimensions(long at, byte[] body) {
@@ -73,8 +82,10 @@ public final class ApiServer implements AutoCloseable {
      * @param latestDay the newest day with data (for {@code /v1/dimensions})
      */
     public ApiServer(InetSocketAddress bind, QueryService queries, List<String> dimensions, QueryLimits limits,
-                     Supplier<Map<String, Object>> status, BooleanSupplier ready, Supplier<LocalDate> latestDay)
+                     Supplier<Map<String, Object>> status, BooleanSupplier ready, Supplier<LocalDate> latestDay,
+                     PrometheusMeterRegistry metrics)
         throws IOException {
+        this.metrics = metrics;
         this.queries = queries;
         this.dimensions = List.copyOf(dimensions);
         this.limits = limits;
@@ -103,15 +114,28 @@ public final class ApiServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         // The exchange is closed only after the error handlers have answered: a try-with-resources
         // with these catch clauses would close it first, and the client would get no response at all.
+        long start = System.nanoTime();
+        String status = "200";
         try (exchange) {
             try {
                 route(exchange);
             } catch (BadQueryException e) {
+                status = "400";
                 send(exchange, 400, error(e.getMessage()));
             } catch (RuntimeException e) {
+                status = "500";
                 LOG.error("query failed: {}", exchange.getRequestURI(), e);
                 send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
             }
+        } finally {
+            String path = exchange.getRequestURI().getPath();
+            Timer.builder("engagement_http_request")
+                .description("HTTP request latency by endpoint")
+                .tag("endpoint", ENDPOINTS.contains(path) ? path : "other")
+                .tag("status", status)
+                .publishPercentileHistogram()
+                .register(metrics)
+                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -132,6 +156,14 @@ public final class ApiServer implements AutoCloseable {
                 send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
             }
             case "/internal/v1/partials" -> send(exchange, 200, partials(params));
+            case "/metrics" -> {
+                byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
             default -> send(exchange, 404, error("no such endpoint: " + path));
         }
     }

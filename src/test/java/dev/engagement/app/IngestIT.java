@@ -5,24 +5,21 @@ import dev.engagement.avro.SegmentDaySketch;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.ping.Days;
 import dev.engagement.registry.AvroWireDeserializer;
-import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
+import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -35,7 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,29 +93,19 @@ class IngestIT {
     }
 
     private static void createPingsTopic(String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
-        }
+        KafkaTestUtils.createTopic(kafka.bootstrapServers(), topic, PARTITIONS);
     }
 
     /** Produces pings (and the bad records) with each client on a fixed partition, in data order. */
-    private static void produce(String topic, List<Ping> pings, boolean withBad) {
-        AvroWireSerializer<Ping> serializer = new AvroWireSerializer<>(REGISTRY, Ping.getClassSchema());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
-            "bootstrap.servers", kafka.bootstrapServers(), "acks", "all", "linger.ms", 5),
-            new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Ping ping : pings) {
-                producer.send(new ProducerRecord<>(topic, TestData.partition(ping.getClientId(), PARTITIONS),
-                    ping.getSubmissionTimestamp().toEpochMilli(),
-                    ping.getClientId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, ping)));
+    private static void produce(String topic, List<Ping> pings, boolean withBad) throws InterruptedException {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(
+            KafkaTestUtils.pingRecords(topic, pings, REGISTRY, PARTITIONS));
+        if (withBad) {
+            for (byte[] bad : BAD) {
+                records.add(new ProducerRecord<>(topic, 0, null, bad));
             }
-            if (withBad) {
-                for (byte[] bad : BAD) {
-                    producer.send(new ProducerRecord<>(topic, 0, null, bad));
-                }
-            }
-            producer.flush();
         }
+        KafkaTestUtils.produceAll(kafka.bootstrapServers(), records);
     }
 
     /** Every partition's stored sketch per (partition, key), read through Interactive Queries. */

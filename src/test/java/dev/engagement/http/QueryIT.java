@@ -6,6 +6,7 @@ import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
+import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
@@ -70,9 +71,7 @@ class QueryIT {
         stateRoot = Files.createTempDirectory("query-it-state");
         EngagementConfig configA = config("a", freePort());
         EngagementConfig configB = config("b", freePort());
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(configA.pingsTopic(), PARTITIONS, (short) 1))).all().get();
-        }
+        KafkaTestUtils.createTopic(kafka.bootstrapServers(), configA.pingsTopic(), PARTITIONS);
         a = EngagementService.start(configA, REGISTRY);
         b = EngagementService.start(configB, REGISTRY);
         // Both RUNNING, each the active owner of some partitions (so that queries must cross instances).
@@ -142,18 +141,8 @@ class QueryIT {
         return out;
     }
 
-    private static void produce(String topic, List<Ping> pings) {
-        AvroWireSerializer<Ping> serializer = new AvroWireSerializer<>(REGISTRY, Ping.getClassSchema());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
-            "bootstrap.servers", kafka.bootstrapServers(), "acks", "all", "linger.ms", 5),
-            new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Ping ping : pings) {
-                producer.send(new ProducerRecord<>(topic, TestData.partition(ping.getClientId(), PARTITIONS),
-                    ping.getSubmissionTimestamp().toEpochMilli(),
-                    ping.getClientId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, ping)));
-            }
-            producer.flush();
-        }
+    private static void produce(String topic, List<Ping> pings) throws InterruptedException {
+        KafkaTestUtils.produceAll(kafka.bootstrapServers(), KafkaTestUtils.pingRecords(topic, pings, REGISTRY, PARTITIONS));
     }
 
     private record Reply(int status, String body, JsonNode json) {

@@ -43,9 +43,8 @@ public final class TestData {
                 exact.computeIfAbsent(key(day, channel, os), k -> new HashSet<>()).add("client-" + client);
             }
         }
-        // Late: for the first day, submitted when stream time is past its end plus 2 days of grace.
-        LocalDate lastDay = firstDay.plusDays(days - 1);
-        Instant afterGrace = lastDay.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).minusSeconds(1);
+        // Late: for the first day, submitted at its end plus 2 days of grace (stream time then closes it).
+        Instant afterGrace = firstDay.plusDays(3).atStartOfDay().toInstant(ZoneOffset.UTC);
         int late = 0;
         if (days >= 3) {
             for (int i = 0; i < 5; i++) {
