@@ -14,6 +14,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +39,64 @@ public final class EngagementApp implements AutoCloseable {
     private final IngestCounters counters = new IngestCounters();
     private final KafkaStreams streams;
 
-    private EngagementApp(EngagementConfig config, SchemaRegistry registry) {
+    private final int pingPartitions;
+    private static final int MAX_THREAD_REPLACEMENTS = 10;
+    private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
+    private volatile boolean closing;
+
+    private EngagementApp(EngagementConfig config, SchemaRegistry registry, int pingPartitions) {
         this.config = config;
         this.registry = registry;
-        Topology topology = EngagementTopology.build(config, registry, counters);
+        this.pingPartitions = pingPartitions;
+        Topology topology = EngagementTopology.build(config, registry, counters, pingPartitions);
         this.streams = new KafkaStreams(topology, streamsConfig(config));
+        this.streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
+    }
+
+    /**
+     * A stream thread died (for example: the schema registry could not be reached). Replace it, so
+     * that a transient outage heals itself with nothing lost (the task resumes from its last
+     * commit); but after {@value #MAX_THREAD_REPLACEMENTS} failures within ten minutes, stop the
+     * client: the instance reports itself dead and {@code run} exits non-zero.
+     */
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+        long now = System.currentTimeMillis();
+        synchronized (failures) {
+            failures.addLast(now);
+            while (!failures.isEmpty() && failures.peekFirst() < now - 600_000) {
+                failures.removeFirst();
+            }
+            if (failures.size() > MAX_THREAD_REPLACEMENTS) {
+                LOG.error("stream thread failed {} times in ten minutes; stopping: {}", failures.size(), e.toString(), e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+        }
+        LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /** True when the streams stopped on an error and will not recover (see the exception handler). */
+    public boolean failed() {
+        return streams.state() == KafkaStreams.State.ERROR
+            || (streams.state() == KafkaStreams.State.NOT_RUNNING && !closing);
+    }
+
+    /** Runs {@code action} once if the streams stop on an error. */
+    public void onFailure(Runnable action) {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (!closing && !failed()) {
+                    Thread.sleep(200);
+                }
+                if (!closing) {
+                    action.run();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "engagement-failure-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     /**
@@ -81,10 +135,13 @@ public final class EngagementApp implements AutoCloseable {
         config.summary().forEach(line -> LOG.info("config {}", line));
         Properties adminProps = config.kafkaProperties();
         adminProps.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        int partitions;
         try (Admin admin = Admin.create(adminProps)) {
             Topics.ensure(admin, config, config.topicPartitions(), config.topicReplication());
+            partitions = admin.describeTopics(java.util.List.of(config.pingsTopic())).allTopicNames()
+                .get(30, java.util.concurrent.TimeUnit.SECONDS).get(config.pingsTopic()).partitions().size();
         }
-        EngagementApp app = new EngagementApp(config, registry);
+        EngagementApp app = new EngagementApp(config, registry, partitions);
         app.streams.setStateListener((now, before) -> LOG.info("streams state {} -> {}", before, now));
         app.streams.start();
         return app;
@@ -102,6 +159,11 @@ public final class EngagementApp implements AutoCloseable {
             }
             Thread.sleep(20);
         }
+    }
+
+    /** Partitions of the pings topic. */
+    public int pingPartitions() {
+        return pingPartitions;
     }
 
     public KafkaStreams streams() {
@@ -123,6 +185,7 @@ public final class EngagementApp implements AutoCloseable {
     /** Stops cleanly: commits, and leaves the consumer group so that others take over at once. */
     @Override
     public void close() {
+        closing = true;
         streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
             .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }

@@ -63,8 +63,7 @@ public final class EngagementService implements AutoCloseable {
         this.config = config;
         this.app = app;
         this.admin = Admin.create(config.kafkaProperties());
-        this.partitions = admin.describeTopics(List.of(config.pingsTopic())).allTopicNames().get(30, TimeUnit.SECONDS)
-            .get(config.pingsTopic()).partitions().size();
+        this.partitions = app.pingPartitions();
         String server = config.kafka().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
         QueryLimits limits = new QueryLimits(config.intSetting("engagement.query.max-range-days"),
@@ -78,7 +77,7 @@ public final class EngagementService implements AutoCloseable {
             .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
             config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, this::latestDay, metrics);
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, metrics);
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");
@@ -112,9 +111,12 @@ public final class EngagementService implements AutoCloseable {
         return api.port();
     }
 
+    /** The newest day with data: from the stores held here, or from what this process ingested. */
     private LocalDate latestDay() {
+        int stored = queries.latestLocalDay();
         long last = app.counters().lastSubmissionTimestamp();
-        return last < 0 ? null : Days.toDate(Days.ofMillis(last));
+        int day = Math.max(stored, last < 0 ? -1 : Days.ofMillis(last));
+        return day < 0 ? null : Days.toDate(day);
     }
 
     /** The status document of {@code /v1/status}. */

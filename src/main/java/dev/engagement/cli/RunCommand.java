@@ -28,12 +28,21 @@ final class RunCommand implements Callable<Integer> {
         }
         EngagementService service = EngagementService.start(parsed, EngagementApp.registryFor(parsed));
         CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();
             stopped.countDown();
         }, "engagement-shutdown"));
+        service.app().onFailure(() -> {
+            failed.set(true);
+            stopped.countDown();
+        });
         System.out.println("Engagement is up: http://" + parsed.setting("engagement.http.bind") + ":" + service.httpPort());
         stopped.await();
+        if (failed.get()) {
+            System.err.println("engagement: the streams stopped on an error (see the log above); exiting");
+            return 1;
+        }
         return 0;
     }
 }

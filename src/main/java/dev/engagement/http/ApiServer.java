@@ -47,11 +47,13 @@ import java.util.function.Supplier;
  *   <li>{@code GET /v1/engagement?from&to[&metrics][&groupBy][&<dimension>=v1,v2]}: rows per group and day;</li>
  *   <li>{@code GET /v1/dimensions[?limit=N]}: the dimensions and their top values by 28-day clients;</li>
  *   <li>{@code GET /v1/status}: streams state, ping counts by outcome, lag, last ingested time;</li>
- *   <li>{@code GET /health/live}, {@code GET /health/ready} (200 once the streams are RUNNING, else 503);</li>
+ *   <li>{@code GET /health/live} (503 once the streams stopped on an error), {@code GET /health/ready}
+ *   (200 once the streams are RUNNING, else 503);</li>
  *   <li>{@code GET /internal/v1/partials}: this instance's partition answers, for scatter-gather;</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
- * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 404, 405; never a stack trace.
+ * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 404, 405, 503 when too busy or not
+ * ready, 500 for a bug; never a stack trace.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -65,7 +67,14 @@ public final class ApiServer implements AutoCloseable {
     private final QueryLimits limits;
     private final Supplier<Map<String, Object>> status;
     private final BooleanSupplier ready;
+    private final BooleanSupplier live;
     private final Supplier<LocalDate> latestDay;
+    /** Queries answered at once; more wait up to {@link #QUEUE_WAIT_SECONDS}, then get 503. */
+    static final int MAX_CONCURRENT_QUERIES = 8;
+    static final int QUEUE_WAIT_SECONDS = 10;
+
+    private final java.util.concurrent.Semaphore querySlots = new java.util.concurrent.Semaphore(MAX_CONCURRENT_QUERIES);
+
     private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/dimensions", "/v1/status",
         "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
 
@@ -82,7 +91,8 @@ public final class ApiServer implements AutoCloseable {
      * @param latestDay the newest day with data (for {@code /v1/dimensions})
      */
     public ApiServer(InetSocketAddress bind, QueryService queries, List<String> dimensions, QueryLimits limits,
-                     Supplier<Map<String, Object>> status, BooleanSupplier ready, Supplier<LocalDate> latestDay,
+                     Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
+                     Supplier<LocalDate> latestDay,
                      PrometheusMeterRegistry metrics)
         throws IOException {
         this.metrics = metrics;
@@ -91,9 +101,12 @@ public final class ApiServer implements AutoCloseable {
         this.limits = limits;
         this.status = status;
         this.ready = ready;
+        this.live = live;
         this.latestDay = latestDay;
         this.server = HttpServer.create(bind, 64);
-        this.executor = Executors.newFixedThreadPool(8, r -> {
+        // Queries that fan out block a thread while peers answer; internal calls never wait for a
+        // query slot, so two instances under load cannot starve each other's fan-out.
+        this.executor = Executors.newFixedThreadPool(2 * MAX_CONCURRENT_QUERIES, r -> {
             Thread t = new Thread(r, "engagement-http");
             t.setDaemon(true);
             return t;
@@ -122,6 +135,9 @@ public final class ApiServer implements AutoCloseable {
             } catch (BadQueryException e) {
                 status = "400";
                 send(exchange, 400, error(e.getMessage()));
+            } catch (Busy e) {
+                status = "503";
+                send(exchange, 503, error(e.getMessage()));
             } catch (RuntimeException e) {
                 status = "500";
                 LOG.error("query failed: {}", exchange.getRequestURI(), e);
@@ -147,10 +163,13 @@ public final class ApiServer implements AutoCloseable {
         }
         Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
         switch (path) {
-            case "/v1/engagement" -> send(exchange, 200, engagement(params));
-            case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
+            case "/v1/engagement" -> send(exchange, 200, limited(() -> engagement(params)));
+            case "/v1/dimensions" -> send(exchange, 200, limited(() -> dimensions(params)));
             case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
-            case "/health/live" -> send(exchange, 200, JSON.writeValueAsBytes(Map.of("status", "UP")));
+            case "/health/live" -> {
+                boolean up = live.getAsBoolean();
+                send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
+            }
             case "/health/ready" -> {
                 boolean up = ready.getAsBoolean();
                 send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
@@ -165,6 +184,37 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
             default -> send(exchange, 404, error("no such endpoint: " + path));
+        }
+    }
+
+    /** A query body computed within the concurrency limit. */
+    @FunctionalInterface
+    private interface Body {
+        byte[] get() throws IOException;
+    }
+
+    private byte[] limited(Body body) throws IOException {
+        boolean acquired;
+        try {
+            acquired = querySlots.tryAcquire(QUEUE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Busy();
+        }
+        if (!acquired) {
+            throw new Busy();
+        }
+        try {
+            return body.get();
+        } finally {
+            querySlots.release();
+        }
+    }
+
+    /** Too many queries at once: 503. */
+    private static final class Busy extends RuntimeException {
+        Busy() {
+            super("too many concurrent queries: retry shortly", null, false, false);
         }
     }
 
@@ -230,7 +280,7 @@ public final class ApiServer implements AutoCloseable {
                 continue;
             }
             EngagementQuery q = new EngagementQuery(day, day, Set.of(Metric.MAU), List.of(dimension), Map.of());
-            List<EngagementAnswer.Row> rows = new ArrayList<>(queries.query(q).rows());
+            List<EngagementAnswer.Row> rows = new ArrayList<>(queries.queryAllGroups(q).rows());
             rows.sort(Comparator.comparingDouble((EngagementAnswer.Row r) -> -r.metrics().get(Metric.MAU).estimate()));
             d.put("distinctValues", rows.size());
             for (EngagementAnswer.Row r : rows.subList(0, Math.min(limit, rows.size()))) {
@@ -259,8 +309,17 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
         }
+        int maxGroups = limits.maxGroups();
+        List<String> rawMax = params.remove("maxGroups");
+        if (rawMax != null && !rawMax.isEmpty()) {
+            try {
+                maxGroups = Integer.parseInt(rawMax.get(0));
+            } catch (NumberFormatException e) {
+                throw new BadQueryException("'maxGroups' must be an integer");
+            }
+        }
         EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
-        return PartitionAnswerCodec.encode(queries.local(query, partitions));
+        return PartitionAnswerCodec.encode(queries.local(query, partitions, maxGroups));
     }
 
     static Map<String, List<String>> params(String rawQuery) {

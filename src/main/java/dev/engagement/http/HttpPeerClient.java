@@ -29,7 +29,8 @@ public final class HttpPeerClient implements PeerClient {
     }
 
     @Override
-    public List<PartitionAnswer> fetch(String host, EngagementQuery query, Set<Integer> partitions) throws Exception {
+    public List<PartitionAnswer> fetch(String host, EngagementQuery query, Set<Integer> partitions, int maxGroups)
+        throws Exception {
         StringJoiner q = new StringJoiner("&");
         for (Map.Entry<String, List<String>> e : query.toParams().entrySet()) {
             for (String v : e.getValue()) {
@@ -37,6 +38,7 @@ public final class HttpPeerClient implements PeerClient {
             }
         }
         q.add("partitions=" + partitions.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        q.add("maxGroups=" + maxGroups);
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + "/internal/v1/partials?" + q))
             .timeout(timeout).GET().build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());

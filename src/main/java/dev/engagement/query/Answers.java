@@ -33,6 +33,17 @@ public final class Answers {
         this.limits = limits;
     }
 
+    /** The most groups an answer may have. */
+    public int maxGroups() {
+        return limits.maxGroups();
+    }
+
+    /** The same, with no limit on the number of groups. */
+    public Answers withoutGroupLimit() {
+        return new Answers(lgK, new QueryLimits(limits.maxRangeDays(), Integer.MAX_VALUE, limits.lowSampleClients(),
+            limits.maxParamLength()));
+    }
+
     /**
      * @param parts      the answers of the partitions that could be read, any order
      * @param partitions how many partitions the pings topic has
@@ -51,7 +62,10 @@ public final class Answers {
             if (part.firstDay() >= 0) {
                 dataStart = Math.min(dataStart, part.firstDay());
             }
-            closedThrough = Math.min(closedThrough, part.closedThrough());
+            if (part.firstDay() >= 0) {
+                // A partition without data has no stream time: it cannot hold a day open.
+                closedThrough = Math.min(closedThrough, part.closedThrough());
+            }
             part.unions().forEach((gd, bytes) -> merging.computeIfAbsent(gd.group(), g -> new HashMap<>())
                 .computeIfAbsent(gd.day(), d -> new Union(lgK))
                 .update(HllSketch.wrap(org.apache.datasketches.memory.Memory.wrap(bytes))));
@@ -73,7 +87,7 @@ public final class Answers {
         int to = Days.of(query.to());
         int lookback = query.metrics().stream().mapToInt(Metric::lookback).max().orElse(0);
         List<EngagementAnswer.Row> rows = new ArrayList<>();
-        boolean allComplete = true;
+        boolean allComplete = allPartitions && dataStart != Integer.MAX_VALUE;
         for (Map.Entry<List<String>, Map<Integer, HllSketch>> group : days.entrySet()) {
             Map<String, String> groupValues = new LinkedHashMap<>();
             for (int i = 0; i < query.groupBy().size(); i++) {

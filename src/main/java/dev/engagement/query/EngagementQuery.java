@@ -25,6 +25,11 @@ import java.util.TreeSet;
 public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics, List<String> groupBy,
                               Map<String, Set<String>> filters) {
 
+    /** The first date a query may name (pings before 2000 are refused at ingest). */
+    public static final LocalDate FIRST_DATE = LocalDate.of(2000, 2, 1);
+    /** The last date a query may name. */
+    public static final LocalDate LAST_DATE = LocalDate.of(2199, 12, 31);
+
     /** Parameters that are not dimension filters. */
     public static final Set<String> RESERVED = Set.of("from", "to", "metrics", "groupBy");
 
@@ -58,6 +63,11 @@ public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics,
         }));
         LocalDate from = date(params, "from");
         LocalDate to = date(params, "to");
+        for (LocalDate d : List.of(from, to)) {
+            if (d.isBefore(FIRST_DATE) || d.isAfter(LAST_DATE)) {
+                throw new BadQueryException("dates must lie between " + FIRST_DATE + " and " + LAST_DATE + ", got " + d);
+            }
+        }
         if (from.isAfter(to)) {
             throw new BadQueryException("'from' (" + from + ") is after 'to' (" + to + ")");
         }

@@ -23,29 +23,69 @@ import java.util.TreeMap;
  */
 public final class PartitionQuery {
 
+    /** Default bound of the closed-day cache, in bytes of cached sketches. */
+    public static final long DEFAULT_CACHE_BYTES = 256L << 20;
+
     private final List<String> dimensions;
     private final Sketches sketches;
-    private final Map<String, Map<List<String>, byte[]>> closedDayCache;
+    private final int cacheEntries;
+    private final long cacheBytes;
+    private final LinkedHashMap<String, Map<List<String>, byte[]>> closedDayCache = new LinkedHashMap<>(256, 0.75f, true);
+    private long cachedBytes;
 
     /**
      * @param dimensions   the configured dimensions, in key order
      * @param lgK          sketch precision of unions
-     * @param cacheEntries how many (partition, filter, groupBy, day) unions to keep
+     * @param cacheEntries how many (partition, filter, groupBy, day) entries to keep at most
      */
     public PartitionQuery(List<String> dimensions, int lgK, int cacheEntries) {
-        this.dimensions = List.copyOf(dimensions);
-        this.sketches = new Sketches(lgK);
-        this.closedDayCache = java.util.Collections.synchronizedMap(
-            new LinkedHashMap<>(256, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Map<List<String>, byte[]>> eldest) {
-                    return size() > cacheEntries;
-                }
-            });
+        this(dimensions, lgK, cacheEntries, DEFAULT_CACHE_BYTES);
     }
 
-    /** Computes the answer of one partition. */
+    /**
+     * @param cacheBytes how many bytes of cached sketches to keep at most (least recently used go first)
+     */
+    public PartitionQuery(List<String> dimensions, int lgK, int cacheEntries, long cacheBytes) {
+        this.dimensions = List.copyOf(dimensions);
+        this.sketches = new Sketches(lgK);
+        this.cacheEntries = cacheEntries;
+        this.cacheBytes = cacheBytes;
+    }
+
+    private synchronized Map<List<String>, byte[]> cached(String key) {
+        return closedDayCache.get(key);
+    }
+
+    private synchronized void cache(String key, Map<List<String>, byte[]> unions) {
+        Map<List<String>, byte[]> old = closedDayCache.put(key, unions);
+        cachedBytes += weight(unions) - (old == null ? 0 : weight(old));
+        var eldest = closedDayCache.entrySet().iterator();
+        while ((closedDayCache.size() > cacheEntries || cachedBytes > cacheBytes) && eldest.hasNext()) {
+            cachedBytes -= weight(eldest.next().getValue());
+            eldest.remove();
+        }
+    }
+
+    private static long weight(Map<List<String>, byte[]> unions) {
+        long bytes = 64;
+        for (Map.Entry<List<String>, byte[]> e : unions.entrySet()) {
+            bytes += e.getValue().length + 64L * (1 + e.getKey().size());
+        }
+        return bytes;
+    }
+
+    /** Computes the answer of one partition, with no limit on groups. */
     public PartitionAnswer answer(EngagementQuery query, PartitionReader reader) {
+        return answer(query, reader, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Computes the answer of one partition.
+     *
+     * @param maxGroups the most groups a day may have
+     * @throws BadQueryException past {@code maxGroups}, before building more unions
+     */
+    public PartitionAnswer answer(EngagementQuery query, PartitionReader reader, int maxGroups) {
         int first = Days.of(query.firstDayRead());
         int last = Days.of(query.to());
         int closedThrough = reader.closedThrough();
@@ -62,12 +102,14 @@ public final class PartitionQuery {
         Map<PartitionAnswer.GroupDay, byte[]> unions = new TreeMap<>();
         for (int day = first; day <= last; day++) {
             String cacheKey = signature + day;
-            Map<List<String>, byte[]> dayUnions = day <= closedThrough ? closedDayCache.get(cacheKey) : null;
+            Map<List<String>, byte[]> dayUnions = day <= closedThrough ? cached(cacheKey) : null;
             if (dayUnions == null) {
-                dayUnions = scanDay(reader, day, filterIndex, filterValues, groupIndex);
+                dayUnions = scanDay(reader, day, filterIndex, filterValues, groupIndex, maxGroups);
                 if (day <= closedThrough) {
-                    closedDayCache.put(cacheKey, dayUnions);
+                    cache(cacheKey, dayUnions);
                 }
+            } else if (dayUnions.size() > maxGroups) {
+                throw tooManyGroups(maxGroups);
             }
             for (Map.Entry<List<String>, byte[]> e : dayUnions.entrySet()) {
                 unions.put(new PartitionAnswer.GroupDay(e.getKey(), day), e.getValue());
@@ -77,7 +119,7 @@ public final class PartitionQuery {
     }
 
     private Map<List<String>, byte[]> scanDay(PartitionReader reader, int day, int[] filterIndex,
-                                             List<Set<String>> filterValues, int[] groupIndex) {
+                                             List<Set<String>> filterValues, int[] groupIndex, int maxGroups) {
         Map<List<String>, Union> groups = new TreeMap<>(PartitionQuery::compareGroups);
         reader.scan(day, day, (key, sketch) -> {
             String[] values = SegmentDayKey.values(key);
@@ -91,7 +133,15 @@ public final class PartitionQuery {
             for (int index : groupIndex) {
                 group.add(index < values.length ? values[index] : "");
             }
-            groups.computeIfAbsent(group, g -> sketches.newUnion()).update(HllSketch.wrap(
+            Union union = groups.get(group);
+            if (union == null) {
+                if (groups.size() >= maxGroups) {
+                    throw tooManyGroups(maxGroups);
+                }
+                union = sketches.newUnion();
+                groups.put(group, union);
+            }
+            union.update(HllSketch.wrap(
                 org.apache.datasketches.memory.Memory.wrap(sketch)));
         });
         Map<List<String>, byte[]> out = new TreeMap<>(PartitionQuery::compareGroups);
@@ -103,8 +153,13 @@ public final class PartitionQuery {
         return new PartitionAnswer.GroupDay(a, 0).compareTo(new PartitionAnswer.GroupDay(b, 0));
     }
 
+    private static BadQueryException tooManyGroups(int maxGroups) {
+        return new BadQueryException("the answer has more than " + maxGroups
+            + " groups: filter more, or group by fewer dimensions");
+    }
+
     /** How many closed-day unions are cached. */
-    public int cachedDays() {
+    public synchronized int cachedDays() {
         return closedDayCache.size();
     }
 }

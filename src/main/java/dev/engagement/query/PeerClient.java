@@ -9,8 +9,10 @@ public interface PeerClient {
     /**
      * @param host       the instance, as its {@code application.server} ({@code host:port})
      * @param partitions the partitions wanted from it
+     * @param maxGroups  the most groups a partition's day may have
      * @return the answers of the partitions it could read (possibly fewer than asked)
      * @throws Exception when the instance cannot be reached or answers with an error
      */
-    List<PartitionAnswer> fetch(String host, EngagementQuery query, Set<Integer> partitions) throws Exception;
+    List<PartitionAnswer> fetch(String host, EngagementQuery query, Set<Integer> partitions, int maxGroups)
+        throws Exception;
 }

@@ -44,6 +44,7 @@ public final class QueryService implements AutoCloseable {
     private final PeerClient peers;
     private final PartitionQuery partitionQuery;
     private final Answers answers;
+    private final Answers unlimited;
     private final ExecutorService fanOut = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "engagement-query-fanout");
         t.setDaemon(true);
@@ -64,38 +65,71 @@ public final class QueryService implements AutoCloseable {
         this.peers = peers;
         this.partitionQuery = partitionQuery;
         this.answers = answers;
+        this.unlimited = answers.withoutGroupLimit();
     }
 
     /** Answers a query with every partition that can be read, here or elsewhere. */
     public EngagementAnswer query(EngagementQuery query) {
+        return query(query, answers);
+    }
+
+    /**
+     * As {@link #query}, without the group limit: for internal listings (such as every value of one
+     * dimension) whose size is bounded by the value caps, not by the caller.
+     */
+    public EngagementAnswer queryAllGroups(EngagementQuery query) {
+        return query(query, unlimited);
+    }
+
+    /** The newest day with data in the partitions held here, or -1. */
+    public int latestLocalDay() {
+        int latest = -1;
+        for (int p = 0; p < partitions; p++) {
+            try {
+                ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
+                    .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
+                    .withPartition(p).enableStaleStores());
+                latest = Math.max(latest, new StorePartitionReader(p, store).lastDay());
+            } catch (RuntimeException e) {
+                // not here, or not readable now
+            }
+        }
+        return latest;
+    }
+
+    private EngagementAnswer query(EngagementQuery query, Answers answering) {
         Map<String, Set<Integer>> remote = new HashMap<>();
         Set<Integer> local = new TreeSet<>();
         placement(local, remote);
         List<CompletableFuture<List<PartitionAnswer>>> calls = new ArrayList<>();
         remote.forEach((host, parts) -> calls.add(CompletableFuture.supplyAsync(() -> {
             try {
-                return peers.fetch(host, query, parts);
+                return peers.fetch(host, query, parts, answering.maxGroups());
             } catch (Exception e) {
                 LOG.warn("instance {} did not answer for partitions {}: {}", host, parts, e.toString());
                 return List.<PartitionAnswer>of();
             }
         }, fanOut)));
-        List<PartitionAnswer> all = new ArrayList<>(local(query, local));
+        List<PartitionAnswer> all = new ArrayList<>(local(query, local, answering.maxGroups()));
         for (CompletableFuture<List<PartitionAnswer>> call : calls) {
             all.addAll(call.join());
         }
-        return answers.answer(query, all, partitions);
+        return answering.answer(query, all, partitions);
     }
 
-    /** The answers of the given partitions that this instance can read (for other instances). */
-    public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> wanted) {
+    /**
+     * The answers of the given partitions that this instance can read (for other instances).
+     *
+     * @throws BadQueryException when a partition's day has more than {@code maxGroups} groups
+     */
+    public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> wanted, int maxGroups) {
         List<PartitionAnswer> out = new ArrayList<>();
         for (int p : wanted) {
             try {
                 ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
                     .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
                     .withPartition(p).enableStaleStores());
-                out.add(partitionQuery.answer(query, new StorePartitionReader(p, store)));
+                out.add(partitionQuery.answer(query, new StorePartitionReader(p, store), maxGroups));
             } catch (InvalidStateStoreException e) {
                 LOG.debug("partition {} not readable here: {}", p, e.getMessage());
             }
@@ -107,7 +141,14 @@ public final class QueryService implements AutoCloseable {
     private void placement(Set<Integer> local, Map<String, Set<Integer>> remote) {
         Map<Integer, HostInfo> active = new HashMap<>();
         Map<Integer, HostInfo> standby = new HashMap<>();
-        Collection<StreamsMetadata> metadata = streams.streamsMetadataForStore(storeName);
+        Collection<StreamsMetadata> metadata;
+        try {
+            metadata = streams.streamsMetadataForStore(storeName);
+        } catch (RuntimeException e) {
+            // Streams not running (starting, or stopped on an error): try what is here; the answer
+            // says which partitions were read.
+            metadata = java.util.List.of();
+        }
         for (StreamsMetadata m : metadata) {
             for (TopicPartition tp : m.topicPartitions()) {
                 if (tp.topic().equals(pingsTopic)) {

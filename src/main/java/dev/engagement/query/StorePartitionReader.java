@@ -32,7 +32,7 @@ final class StorePartitionReader implements PartitionReader {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();
                 byte[] key = kv.key.get();
-                if (key.length >= 4 && SegmentDayKey.day(key) <= toDay) {
+                if (key.length >= 4 && !SegmentDayKey.isMeta(key) && SegmentDayKey.day(key) <= toDay) {
                     visitor.visit(key, kv.value);
                 }
             }
@@ -43,6 +43,19 @@ final class StorePartitionReader implements PartitionReader {
     public int closedThrough() {
         byte[] value = store.get(SegmentDayKey.meta("closed-through"));
         return value == null || value.length != 4 ? -1 : ByteBuffer.wrap(value).getInt();
+    }
+
+    /** The last day with data in this partition, or -1. */
+    int lastDay() {
+        try (KeyValueIterator<Bytes, byte[]> it = store.reverseRange(SegmentDayKey.dayStart(0), SegmentDayKey.meta(""))) {
+            while (it.hasNext()) {
+                byte[] key = it.next().key.get();
+                if (!SegmentDayKey.isMeta(key) && key.length >= 4) {
+                    return SegmentDayKey.day(key);
+                }
+            }
+        }
+        return -1;
     }
 
     @Override

@@ -67,6 +67,7 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     // Changed since the last write / downstream send: a flush costs what changed, not what is live.
     private final List<Live> storeDirty = new ArrayList<>();
     private final List<Live> downstreamDirty = new ArrayList<>();
+    private final Map<Bytes, byte[]> atCommit = new HashMap<>();
     private InternalProcessorContext<?, ?> internalContext;
     private long changelogTimestamp;
 
@@ -169,6 +170,14 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
         putWithContext(key, value);
     }
 
+    /**
+     * Writes a value at the next commit, right before Kafka Streams flushes what the task sent and
+     * commits offsets: a marker that everything sent before it is durable.
+     */
+    public void putAtCommit(Bytes key, byte[] value) {
+        atCommit.put(key, value);
+    }
+
     /** Deletes a key from memory and RocksDB. */
     public void delete(Bytes key) {
         Live entry = live.remove(key);
@@ -232,11 +241,14 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     @Override
     public void flushCache() {
         flushDirty();
+        atCommit.forEach(this::putWithContext);
+        atCommit.clear();
     }
 
     @Override
     public void clearCache() {
         live.clear();
+        atCommit.clear();
         storeDirty.clear();
         downstreamDirty.clear();
     }
@@ -285,8 +297,18 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     }
 
     @Override
+    public KeyValueIterator<Bytes, byte[]> reverseRange(Bytes from, Bytes to) {
+        return inner.reverseRange(from, to);
+    }
+
+    @Override
     public KeyValueIterator<Bytes, byte[]> all() {
         return inner.all();
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> reverseAll() {
+        return inner.reverseAll();
     }
 
     @Override

@@ -57,8 +57,11 @@ public final class EngagementTopology {
      * @param config   topics, dimensions, sketch precision, grace, retention and intervals
      * @param registry resolves ping schema ids and registers the downstream schema
      * @param counters counts pings by outcome (shared by every task)
+     * @param pingPartitions partitions of the pings topic: a downstream record is final once every one
+     *                 of them has passed the day's grace
      */
-    public static Topology build(EngagementConfig config, SchemaRegistry registry, IngestCounters counters) {
+    public static Topology build(EngagementConfig config, SchemaRegistry registry, IngestCounters counters,
+                                 int pingPartitions) {
         Sketches sketches = new Sketches(config.lgK());
         Topology topology = new Topology();
         topology.addSource(Topology.AutoOffsetReset.EARLIEST, PINGS_SOURCE, new PingTimestampExtractor(registry),
@@ -67,10 +70,11 @@ public final class EngagementTopology {
         topology.addStateStore(new SketchStoreBuilder(SKETCH_STORE, sketches), FOLD);
         topology.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(), new ByteArraySerializer(), FOLD);
         topology.addSink(LATE_SINK, config.lateTopic(), new ByteArraySerializer(), new ByteArraySerializer(), FOLD);
-        topology.addSink(PARTIALS_SINK, config.partialsTopic(), new ByteArraySerializer(), new ByteArraySerializer(), FOLD);
+        topology.addSink(PARTIALS_SINK, config.partialsTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
+            EngagementTopology::partialsPartitions, FOLD);
 
         topology.addSource(Topology.AutoOffsetReset.EARLIEST, PARTIALS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.partialsTopic());
-        topology.addProcessor(MERGE, () -> new SketchMergeProcessor(config), PARTIALS_SOURCE);
+        topology.addProcessor(MERGE, () -> new SketchMergeProcessor(config, pingPartitions), PARTIALS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MERGE_STORE),
             Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled().withLoggingEnabled(Map.of()), MERGE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
@@ -78,5 +82,18 @@ public final class EngagementTopology {
         topology.addSink(SKETCHES_SINK, config.sketchesTopic(), new StringSerializer(),
             new AvroWireSerializer<SegmentDaySketch>(registry, SegmentDaySketch.getClassSchema()), MERGE);
         return topology;
+    }
+
+    /** Watermarks go to every partition of the partials topic; sketches by key (default partitioning). */
+    static java.util.Optional<java.util.Set<Integer>> partialsPartitions(String topic, byte[] key, byte[] value,
+                                                                       int numPartitions) {
+        if (Partial.watermarkPartition(key) < 0) {
+            return java.util.Optional.empty();
+        }
+        java.util.Set<Integer> all = new java.util.HashSet<>();
+        for (int p = 0; p < numPartitions; p++) {
+            all.add(p);
+        }
+        return java.util.Optional.of(all);
     }
 }

@@ -43,6 +43,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private static final String CAP_PREFIX = "cap/";
     private static final Bytes CLOSED_THROUGH = SegmentDayKey.meta("closed-through");
     private static final Bytes PURGED_THROUGH = SegmentDayKey.meta("purged-through");
+    /** The last closed day whose closed partials were sent before a commit (written at commit). */
+    private static final Bytes SENT_THROUGH = SegmentDayKey.meta("closed-sent-through");
 
     private final EngagementConfig settings;
     private final SchemaRegistry registry;
@@ -56,6 +58,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private int closedThrough;
     private int purgedThrough;
     private long lastDownstream;
+    private boolean resyncPending;
 
     FoldProcessor(EngagementConfig settings, SchemaRegistry registry, IngestCounters counters) {
         this.settings = settings;
@@ -73,6 +76,9 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.closedThrough = readMetaInt(CLOSED_THROUGH, -1);
         this.purgedThrough = readMetaInt(PURGED_THROUGH, -1);
         restoreAdmissions();
+        // Forwarding is not allowed in init: the first punctuation re-sends what a crash or a task
+        // migration may have left unsent (see resync).
+        this.resyncPending = true;
         context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -103,7 +109,14 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             deadLetter(record, e.rejection(), e.getMessage());
             return;
         }
-        Rejection rejection = rules.check(ping, record.timestamp());
+        long submitted = ping.getSubmissionTimestamp().toEpochMilli();
+        if (record.timestamp() != submitted) {
+            // The timestamp extractor found submission_timestamp implausible and kept stream time.
+            deadLetter(record, Rejection.INVALID_SUBMISSION_TIMESTAMP,
+                "submission_timestamp " + ping.getSubmissionTimestamp() + " is not plausible for this record");
+            return;
+        }
+        Rejection rejection = rules.check(ping, -1);
         if (rejection != null) {
             deadLetter(record, rejection, null);
             return;
@@ -114,9 +127,15 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             late(record, day, streamTime);
             return;
         }
+        counters.recordAccepted(submitted);
+        if (day <= closedThrough) {
+            // A replay after a crash: this day was closed after this ping was folded (a day closes
+            // only once stream time passed its grace), so its sketch already holds the client.
+            // Reopening it would un-final the day downstream.
+            return;
+        }
         Bytes key = SegmentDayKey.of(day, caps.segmentOf(ping));
         store.sketchFor(key).update(ping.getClientId());
-        counters.recordAccepted(ping.getSubmissionTimestamp().toEpochMilli());
     }
 
     private void deadLetter(Record<byte[], byte[]> record, Rejection reason, String detail) {
@@ -157,6 +176,10 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             return; // nothing processed yet
         }
         store.changelogTimestamp(streamTime);
+        if (resyncPending) {
+            resync(streamTime);
+            resyncPending = false;
+        }
         closeDays(streamTime);
         if (wallClock - lastDownstream >= settings.downstreamInterval().toMillis()) {
             lastDownstream = wallClock;
@@ -167,6 +190,27 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             store.flushDirty();
         }
         purge(streamTime);
+    }
+
+    /**
+     * After a restart or a task migration: re-sends closed partials of the days closed since the
+     * last commit's marker (their sends may not have reached the partials topic), open partials of
+     * the open days (pending sends were in memory), and this partition's watermark. The merger keeps
+     * the latest partial per partition, so sending twice is harmless.
+     */
+    private void resync(long streamTime) {
+        int sentThrough = readMetaInt(SENT_THROUGH, -1);
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(
+            SegmentDayKey.dayStart(Math.max(sentThrough + 1, 0)), SegmentDayKey.meta(""))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                if (!SegmentDayKey.isMeta(kv.key.get())) {
+                    forwardPartial(kv.key, kv.value, SegmentDayKey.day(kv.key.get()) <= closedThrough, streamTime);
+                }
+            }
+        }
+        forwardWatermark(streamTime);
+        store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
     }
 
     /** Closes every day whose end plus grace is at or before stream time. */
@@ -192,6 +236,15 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         store.evict(lastClosable);
         closedThrough = lastClosable;
         store.put(CLOSED_THROUGH, intBytes(closedThrough));
+        forwardWatermark(streamTime);
+        store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
+    }
+
+    /** Tells every merger task the last day this partition has closed (see {@link Partial#watermarkKey}). */
+    private void forwardWatermark(long streamTime) {
+        int partition = context.taskId().partition();
+        context.forward(new Record<>(Partial.watermarkKey(partition), intBytes(closedThrough), streamTime),
+            EngagementTopology.PARTIALS_SINK);
     }
 
     /** Deletes every day older than the retention. */

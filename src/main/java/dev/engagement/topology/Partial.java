@@ -17,6 +17,26 @@ import java.util.List;
  */
 record Partial(int partition, boolean closed, byte[] sketch) {
 
+    private static final String WATERMARK = "watermark/";
+
+    /**
+     * The key of a watermark record: an input partition's last closed day (value: int32), sent to
+     * every partition of the partials topic so every merger task knows every input partition's
+     * progress.
+     */
+    static byte[] watermarkKey(int partition) {
+        return dev.engagement.store.SegmentDayKey.meta(WATERMARK + partition).get();
+    }
+
+    /** The input partition of a watermark key, or -1 for a sketch key. */
+    static int watermarkPartition(byte[] key) {
+        if (!dev.engagement.store.SegmentDayKey.isMeta(key)) {
+            return -1;
+        }
+        String name = new String(key, 1, key.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+        return name.startsWith(WATERMARK) ? Integer.parseInt(name.substring(WATERMARK.length())) : -1;
+    }
+
     static byte[] encode(int partition, boolean closed, byte[] sketch) {
         return ByteBuffer.allocate(5 + sketch.length).putInt(partition).put((byte) (closed ? 1 : 0)).put(sketch).array();
     }

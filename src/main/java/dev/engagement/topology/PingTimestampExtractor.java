@@ -3,6 +3,7 @@ package dev.engagement.topology;
 import dev.engagement.ping.PingRules;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.registry.SchemaRegistry;
+import dev.engagement.registry.SchemaRegistryException;
 import dev.engagement.registry.WireFormat;
 
 import org.apache.avro.Schema;
@@ -50,26 +51,35 @@ final class PingTimestampExtractor implements TimestampExtractor {
         Boolean fast = fastPathById.get(id);
         if (fast == null) {
             fast = isFastPath(id);
-            if (fast != null) {
+            if (fastPathById.size() < 10_000) { // random ids from hostile input must not grow it forever
                 fastPathById.put(id, fast);
             }
         }
-        if (Boolean.TRUE.equals(fast)) {
+        if (fast) {
             return readAfterString(value, WireFormat.HEADER_SIZE);
         }
         try {
             return decoders.get().decode(value).getSubmissionTimestamp().toEpochMilli();
-        } catch (PingDecoder.RejectedException | RuntimeException e) {
-            return Long.MIN_VALUE;
+        } catch (PingDecoder.RejectedException e) {
+            return Long.MIN_VALUE; // the processor dead-letters it
         }
     }
 
-    private Boolean isFastPath(int id) {
+    /**
+     * Whether the writer schema allows the fast path; false for an unknown id (the slow path then
+     * rejects it, and remembers it). A registry that cannot be reached is not a property of the
+     * record: that error propagates, and the stream thread is replaced and retries, rather than
+     * deciding this ping's fate (and stream time) differently from a replay.
+     */
+    private boolean isFastPath(int id) {
         Schema writer;
         try {
             writer = registry.schemaById(id);
-        } catch (RuntimeException e) {
-            return null; // unknown or unreachable: decide again next time
+        } catch (SchemaRegistryException e) {
+            if (e.isNotFound()) {
+                return false;
+            }
+            throw e;
         }
         if (writer.getType() != Schema.Type.RECORD) {
             return false;

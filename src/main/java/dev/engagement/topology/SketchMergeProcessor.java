@@ -25,7 +25,13 @@ import java.util.List;
  * Merges the partial sketches of every input partition into one record per (segment, day) for the
  * downstream topic. Keeps the latest partial of each partition; marks changed keys in a persistent
  * pending store (so a crash cannot lose an update) and emits them at most once per downstream
- * interval. A record is {@code final} once every contributing partition has closed the day.
+ * interval.
+ *
+ * <p>A record is {@code final} once every input partition has passed the day's grace: each fold
+ * task sends its last closed day (a watermark) to every merger task, and when the smallest
+ * watermark moves past a day, every segment of that day is emitted again, final. An input partition
+ * that never receives a ping has no stream time and holds finality back, as it would hold back any
+ * Kafka Streams window.
  */
 final class SketchMergeProcessor implements Processor<byte[], byte[], String, SegmentDaySketch> {
 
@@ -35,10 +41,14 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
     private KeyValueStore<Bytes, byte[]> partials;
     private KeyValueStore<Bytes, byte[]> pending;
     private int purgedThrough = -1;
+    private final int inputPartitions;
+    private final int[] watermarks;
 
-    SketchMergeProcessor(EngagementConfig config) {
+    SketchMergeProcessor(EngagementConfig config, int inputPartitions) {
         this.config = config;
         this.sketches = new Sketches(config.lgK());
+        this.inputPartitions = inputPartitions;
+        this.watermarks = new int[inputPartitions];
     }
 
     @Override
@@ -46,15 +56,55 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         this.context = context;
         this.partials = context.getStateStore(EngagementTopology.MERGE_STORE);
         this.pending = context.getStateStore(EngagementTopology.PENDING_STORE);
+        for (int p = 0; p < inputPartitions; p++) {
+            byte[] stored = partials.get(Bytes.wrap(Partial.watermarkKey(p)));
+            watermarks[p] = stored == null ? -1 : ByteBuffer.wrap(stored).getInt();
+        }
         context.schedule(config.downstreamInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
+    }
+
+    /** The last day every input partition has closed, or -1. */
+    private int finalThrough() {
+        int min = Integer.MAX_VALUE;
+        for (int w : watermarks) {
+            min = Math.min(min, w);
+        }
+        return inputPartitions == 0 ? -1 : min;
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        int source = Partial.watermarkPartition(record.key());
+        if (source >= 0) {
+            watermark(source, ByteBuffer.wrap(record.value()).getInt(), record);
+            return;
+        }
         Bytes key = Bytes.wrap(record.key());
         Partial update = Partial.decode(record.value());
         partials.put(key, Partial.encodeList(Partial.upsert(partials.get(key), update)));
         pending.put(key, new byte[0]);
+    }
+
+    private void watermark(int source, int closedThrough, Record<byte[], byte[]> record) {
+        if (source >= inputPartitions || closedThrough <= watermarks[source]) {
+            return;
+        }
+        int before = finalThrough();
+        watermarks[source] = closedThrough;
+        partials.put(Bytes.wrap(record.key()), record.value());
+        int after = finalThrough();
+        if (after > before) {
+            // Every segment of the days that just became final is emitted again, marked final.
+            try (KeyValueIterator<Bytes, byte[]> it = partials.range(
+                SegmentDayKey.dayStart(Math.max(before + 1, 0)), SegmentDayKey.dayStart(after + 1))) {
+                while (it.hasNext()) {
+                    Bytes key = it.next().key;
+                    if (!SegmentDayKey.isMeta(key.get()) && SegmentDayKey.day(key.get()) <= after) {
+                        pending.put(key, new byte[0]);
+                    }
+                }
+            }
+        }
     }
 
     private void emit(long wallClock) {
@@ -64,6 +114,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
                 keys.add(it.next().key);
             }
         }
+        // Bounded by the number of (segment, day)s changed in one interval, at most one record each.
         for (Bytes key : keys) {
             byte[] list = partials.get(key);
             if (list != null) {
@@ -77,11 +128,10 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
 
     private SegmentDaySketch merge(byte[] key, List<Partial> parts, long now) {
         List<byte[]> bytes = new ArrayList<>(parts.size());
-        boolean allClosed = true;
         for (Partial p : parts) {
             bytes.add(p.sketch());
-            allClosed &= p.closed();
         }
+        boolean isFinal = SegmentDayKey.day(key) <= finalThrough();
         byte[] union = parts.size() == 1 ? parts.get(0).sketch() : sketches.unionBytes(bytes);
         Estimate estimate = Sketches.estimate(Sketches.fromBytes(union));
         String[] values = SegmentDayKey.values(key);
@@ -99,7 +149,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
             .setLower(estimate.lower())
             .setUpper(estimate.upper())
             .setUpdatedAt(java.time.Instant.ofEpochMilli(now))
-            .setFinal$(allClosed)
+            .setFinal$(isFinal)
             .build();
     }
 

@@ -67,7 +67,7 @@ class EngagementTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "engagement-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(EngagementTopology.build(config, registry, counters), props);
+        driver = new TopologyTestDriver(EngagementTopology.build(config, registry, counters, 1), props);
         pings = driver.createInputTopic(config.pingsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         deadLetter = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         late = driver.createOutputTopic(config.lateTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -253,13 +253,17 @@ class EngagementTopologyTest {
         SegmentDaySketch merged = sketches.readValue();
         assertThat(merged.getLower()).isLessThanOrEqualTo(500.0);
         assertThat(merged.getUpper()).isGreaterThanOrEqualTo(500.0);
-        assertThat(merged.getFinal$()).as("partition 1 has not closed the day").isFalse();
+        assertThat(merged.getFinal$()).as("no input partition has closed the day").isFalse();
         byte[] expected = s.unionBytes(List.of(Sketches.toBytes(p0), Sketches.toBytes(p1)));
         assertThat(merged.getSketch().array()).isEqualTo(expected);
 
-        partials.pipeInput(new TestRecord<>(key, Partial.encode(1, true, Sketches.toBytes(p1)), Instant.ofEpochMilli(ts)));
+        // Final only once every input partition (one here) says it has closed the day.
+        partials.pipeInput(new TestRecord<>(Partial.watermarkKey(0),
+            java.nio.ByteBuffer.allocate(4).putInt(Days.of(DAY)).array(), Instant.ofEpochMilli(ts)));
         driver.advanceWallClockTime(Duration.ofSeconds(6));
-        assertThat(sketches.readValue().getFinal$()).isTrue();
+        SegmentDaySketch closed = sketches.readValue();
+        assertThat(closed.getFinal$()).isTrue();
+        assertThat(closed.getSketch().array()).isEqualTo(expected);
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {
