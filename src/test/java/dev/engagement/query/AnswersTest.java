@@ -253,6 +253,16 @@ class AnswersTest {
         for (int i = 0; i < full.rows().size(); i++) {
             assertThat(partial.rows().get(i).mauClients()).isLessThan(full.rows().get(i).mauClients() * 0.9);
         }
+        // Grouped, with no partition at all: no rows, and not complete either.
+        EngagementQuery grouped = query(30, 35, ALL, List.of("country"), Map.of());
+        EngagementAnswer empty = answers.answer(grouped, List.of(), PARTITIONS);
+        assertThat(empty.rows()).isEmpty();
+        assertThat(empty.complete()).isFalse();
+        // A partition that holds no data at all does not hold days open.
+        List<PartitionAnswer> withIdle = new ArrayList<>(in);
+        PartitionAnswer p0 = in.get(0);
+        withIdle.set(0, new PartitionAnswer(p0.partition(), -1, -1, Map.of()));
+        assertThat(answers.answer(q, withIdle, PARTITIONS).rows()).allMatch(EngagementAnswer.Row::complete);
         // No partition at all.
         EngagementAnswer none = answers.answer(q, List.of(), PARTITIONS);
         assertThat(none.partitionsAnswered()).isZero();

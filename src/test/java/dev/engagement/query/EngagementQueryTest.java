@@ -45,6 +45,13 @@ class EngagementQueryTest {
     }
 
     @Test
+    void datesOutsideTheSupportedRangeAreRejected() {
+        rejects("dates must lie between 2000-02-01 and 2199-12-31, got 1970-01-10", "from=1970-01-10", "to=1970-01-10");
+        rejects("dates must lie between 2000-02-01 and 2199-12-31, got +999999-01-01", "from=2026-01-01",
+            "to=+999999-01-01");
+    }
+
+    @Test
     void missingFromOrToIsRejected() {
         rejects("missing 'from'", "to=2026-09-02");
         rejects("missing 'to'", "from=2026-09-01");

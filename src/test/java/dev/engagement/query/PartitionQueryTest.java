@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The closed-day cache: closed days are scanned once per (partition, filter, groupBy), open days every time. */
 class PartitionQueryTest {
@@ -149,5 +150,20 @@ class PartitionQueryTest {
 
     private static double estimate(PartitionAnswer answer, PartitionAnswer.GroupDay gd) {
         return Sketches.fromBytes(answer.unions().get(gd)).getEstimate();
+    }
+
+    @Test
+    void theGroupLimitStopsAPartitionBeforeItBuildsMoreUnions() {
+        PartitionQuery pq = new PartitionQuery(Population.DIMENSIONS, 12, 1000);
+        MemoryPartitionReader reader = reader(0);
+        EngagementQuery q = query(Map.of(), List.of("channel"));
+        PartitionAnswer all = pq.answer(q, reader);
+        int groups = (int) all.unions().keySet().stream().map(PartitionAnswer.GroupDay::group).distinct().count();
+        assertThat(groups).isEqualTo(2);
+        assertThatThrownBy(() -> pq.answer(q, reader, groups - 1)).isInstanceOf(BadQueryException.class)
+            .hasMessageContaining("more than " + (groups - 1) + " groups");
+        Map<PartitionAnswer.GroupDay, byte[]> atTheLimit = pq.answer(q, reader, groups).unions();
+        assertThat(atTheLimit.keySet()).isEqualTo(all.unions().keySet());
+        all.unions().forEach((k, v) -> assertThat(atTheLimit.get(k)).isEqualTo(v));
     }
 }

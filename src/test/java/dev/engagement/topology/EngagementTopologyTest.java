@@ -266,6 +266,41 @@ class EngagementTopologyTest {
         assertThat(closed.getSketch().array()).isEqualTo(expected);
     }
 
+    @Test
+    void aDayIsFinalOnlyOnceEveryInputPartitionHasClosedIt() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "engagement-test-2");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("two").toString());
+        try (TopologyTestDriver two = new TopologyTestDriver(EngagementTopology.build(config, registry, counters, 2), props)) {
+            TestInputTopic<byte[], byte[]> partials = two.createInputTopic(config.partialsTopic(),
+                new ByteArraySerializer(), new ByteArraySerializer());
+            TestOutputTopic<String, SegmentDaySketch> out = two.createOutputTopic(config.sketchesTopic(),
+                new StringDeserializer(), new AvroWireDeserializer<>(registry, SegmentDaySketch.getClassSchema()));
+            Sketches s = new Sketches(12);
+            HllSketch sketch = s.newLive();
+            sketch.update("only-in-partition-0");
+            byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+            Instant t = MIDNIGHT;
+            partials.pipeInput(new TestRecord<>(key, Partial.encode(0, true, Sketches.toBytes(sketch)), t));
+            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(0), intBytes(Days.of(DAY)), t));
+            two.advanceWallClockTime(Duration.ofSeconds(6));
+            assertThat(out.readValue().getFinal$()).as("partition 1 may still send pings for the day").isFalse();
+
+            // Partition 1 closes the day: the segment (which only partition 0 had) is emitted again, final.
+            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(1), intBytes(Days.of(DAY)), t));
+            two.advanceWallClockTime(Duration.ofSeconds(6));
+            SegmentDaySketch last = out.readValue();
+            assertThat(last.getFinal$()).isTrue();
+            assertThat(last.getSketch().array()).isEqualTo(Sketches.toBytes(sketch));
+            assertThat(out.isEmpty()).isTrue();
+        }
+    }
+
+    private static byte[] intBytes(int value) {
+        return java.nio.ByteBuffer.allocate(4).putInt(value).array();
+    }
+
     private static String header(TestRecord<byte[], byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
