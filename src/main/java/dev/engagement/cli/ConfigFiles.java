@@ -16,7 +16,8 @@ import java.util.Properties;
  * Loads a properties file and applies environment overrides: {@code ENGAGEMENT_BOOTSTRAP_SERVERS}
  * sets {@code bootstrap.servers}; {@code ENGAGEMENT_HTTP_PORT} sets {@code engagement.http.port}
  * (an Engagement key, since one exists); a double underscore stands for a dash
- * ({@code ENGAGEMENT_SCHEMA__REGISTRY_URL} sets {@code engagement.schema-registry.url}).
+ * ({@code ENGAGEMENT_SCHEMA__REGISTRY_URL} sets {@code engagement.schema-registry.url}). A variable
+ * that maps to neither an Engagement setting nor a Kafka setting is an error, to catch typos.
  */
 final class ConfigFiles {
 
@@ -35,11 +36,37 @@ final class ConfigFiles {
             }
         }
         env.forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
-                props.setProperty(keyOf(name), value);
+            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length() && !NOT_CONFIG.contains(name)) {
+                String key = keyOf(name);
+                if (!key.startsWith(EngagementConfig.PREFIX) && !isKafkaKey(key)) {
+                    throw new ConfigException("environment variable " + name + " maps to '" + key
+                        + "', which is neither an Engagement setting nor a Kafka client or Streams setting");
+                }
+                props.setProperty(key, value);
             }
         });
         return props;
+    }
+
+    /** ENGAGEMENT_* variables that are not configuration (read by the logging set-up). */
+    static final java.util.Set<String> NOT_CONFIG = java.util.Set.of("ENGAGEMENT_LOG_LEVEL");
+
+    private static final java.util.List<String> KAFKA_PREFIXES = java.util.List.of("consumer.", "producer.", "admin.",
+        "main.consumer.", "restore.consumer.", "global.consumer.", "topic.");
+
+    /** Whether a key is a Kafka Streams, consumer, producer or admin setting (possibly with its Streams prefix). */
+    static boolean isKafkaKey(String key) {
+        String bare = key;
+        for (String prefix : KAFKA_PREFIXES) {
+            if (key.startsWith(prefix)) {
+                bare = key.substring(prefix.length());
+                break;
+            }
+        }
+        return org.apache.kafka.streams.StreamsConfig.configDef().names().contains(bare)
+            || org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains(bare)
+            || org.apache.kafka.clients.producer.ProducerConfig.configNames().contains(bare)
+            || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(bare);
     }
 
     static String keyOf(String envName) {

@@ -39,7 +39,10 @@ public final class AppProcess implements AutoCloseable {
     public static AppProcess start(Path log, int httpPort, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.engagement.cli.Main"));
+            "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+            // The app's own logging set-up, as in the jar (the test class path also holds logback-test.xml).
+            "-Dlogback.configurationFile=" + AppProcess.class.getClassLoader().getResource("logback.xml"),
+            "dev.engagement.cli.Main"));
         command.addAll(List.of(args));
         Files.createDirectories(log.getParent());
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

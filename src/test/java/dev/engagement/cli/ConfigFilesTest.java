@@ -1,0 +1,57 @@
+package dev.engagement.cli;
+
+import dev.engagement.config.ConfigException;
+import dev.engagement.config.EngagementConfig;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigFilesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void environmentVariablesMapToKafkaAndEngagementKeys() {
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_BOOTSTRAP_SERVERS")).isEqualTo("bootstrap.servers");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_HTTP_PORT")).isEqualTo("engagement.http.port");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_SCHEMA__REGISTRY_URL")).isEqualTo("engagement.schema-registry.url");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_APPLICATION_SERVER")).isEqualTo("application.server");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_SECURITY_PROTOCOL")).isEqualTo("security.protocol");
+    }
+
+    @Test
+    void theEnvironmentOverridesTheFile() throws Exception {
+        Path file = dir.resolve("app.properties");
+        Files.writeString(file, "bootstrap.servers=file:9092\nengagement.grace=3d\nsasl.mechanism=PLAIN\n");
+        Properties p = ConfigFiles.load(file, Map.of("ENGAGEMENT_BOOTSTRAP_SERVERS", "env:9092", "PATH", "/bin",
+            "ENGAGEMENT_LOG_LEVEL", "DEBUG"));
+        EngagementConfig config = EngagementConfig.from(p);
+        assertThat(config.kafka()).containsEntry("bootstrap.servers", "env:9092").containsEntry("sasl.mechanism", "PLAIN")
+            .doesNotContainKey("log.level");
+        assertThat(config.grace()).hasDays(3);
+    }
+
+    @Test
+    void aVariableThatMapsToNoSettingIsAnError() {
+        assertThatThrownBy(() -> ConfigFiles.load(null, Map.of("ENGAGEMENT_GRACEE", "2d")))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("ENGAGEMENT_GRACEE");
+        // Kafka keys with a Streams client prefix are fine.
+        assertThat(ConfigFiles.load(null, Map.of("ENGAGEMENT_CONSUMER_MAX_POLL_RECORDS", "100")))
+            .containsEntry("consumer.max.poll.records", "100");
+    }
+
+    @Test
+    void anUnreadableFileIsAOneLineError() {
+        assertThatThrownBy(() -> ConfigFiles.load(dir.resolve("missing.properties"), Map.of()))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read config file");
+    }
+}
