@@ -105,7 +105,8 @@ public final class EngagementApp implements AutoCloseable {
      *   <li>{@code application.id=engagement};</li>
      *   <li>{@code commit.interval.ms=10000}: sketches reach RocksDB every flush interval anyway, so
      *   queries are fresh; the commit only bounds how much is replayed after a crash;</li>
-     *   <li>{@code auto.offset.reset=earliest}: a new deployment counts the pings already on the topic.</li>
+     *   <li>{@code auto.offset.reset=earliest}: a new deployment counts the pings already on the topic;</li>
+     *   <li>{@code application.server}: this instance's HTTP address ({@link #defaultApplicationServer}).</li>
      * </ul>
      */
     public static Properties streamsConfig(EngagementConfig config) {
@@ -114,7 +115,33 @@ public final class EngagementApp implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.putAll(config.kafkaProperties());
+        if (!props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
+            String server = defaultApplicationServer(config);
+            if (server != null) {
+                props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, server);
+            }
+        }
         return props;
+    }
+
+    /**
+     * {@code application.server} when not configured: this instance's HTTP address, so that other
+     * instances can reach it for scatter-gather. With a wildcard bind, the host name.
+     */
+    static String defaultApplicationServer(EngagementConfig config) {
+        int port = config.intSetting("engagement.http.port");
+        if (port == 0) {
+            return null;
+        }
+        String bind = config.setting("engagement.http.bind");
+        if (bind.equals("0.0.0.0") || bind.equals("::")) {
+            try {
+                bind = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                return null;
+            }
+        }
+        return bind + ":" + port;
     }
 
     /** The schema registry the configuration names: the embedded one, or a Confluent-compatible URL. */

@@ -64,7 +64,7 @@ public final class EngagementService implements AutoCloseable {
         this.app = app;
         this.admin = Admin.create(config.kafkaProperties());
         this.partitions = app.pingPartitions();
-        String server = config.kafka().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        String server = EngagementApp.streamsConfig(config).getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
         QueryLimits limits = new QueryLimits(config.intSetting("engagement.query.max-range-days"),
             config.intSetting("engagement.query.max-groups"), config.intSetting("engagement.query.low-sample-clients"),
