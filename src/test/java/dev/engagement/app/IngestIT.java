@@ -144,52 +144,68 @@ class IngestIT {
         EngagementConfig config = config("ingest");
         createPingsTopic(config.pingsTopic());
         produce(config.pingsTopic(), DATA.pings, true);
-        Map<String, Bytes> stores;
         try (EngagementApp app = EngagementApp.start(config, REGISTRY)) {
-            stores = runToCompletion(app, DATA.pings.size() + BAD.length);
+            Map<String, Bytes> stores = runToCompletion(app, DATA.pings.size() + BAD.length);
             assertThat(app.counters().late()).isEqualTo(DATA.latePings);
             assertThat(app.counters().deadLetteredTotal()).isEqualTo(BAD.length);
             assertThat(app.counters().accepted()).isEqualTo(DATA.pings.size() - DATA.latePings);
-        }
 
-        // Union over partitions, per segment-day, in partition order; compare with exact counts.
+            // Union over partitions, per segment-day, in partition order; compare with exact counts.
+            Map<String, byte[]> unions = unions(stores);
+            assertThat(unions.keySet()).isEqualTo(DATA.exact.keySet());
+            unions.forEach((key, union) -> {
+                HllSketch sketch = Sketches.fromBytes(union);
+                int truth = DATA.exact.get(key).size();
+                assertThat(Sketches.estimate(sketch).contains(truth)).as(key + " estimate %s vs %d",
+                    sketch.getEstimate(), truth).isTrue();
+            });
+
+            // The downstream topic: one latest record per segment-day, equal to the union of partitions,
+            // final exactly for the days past grace in every partition.
+            Map<String, SegmentDaySketch> downstream = awaitDownstream(config, unions);
+            Set<String> finals = new HashSet<>();
+            downstream.forEach((k, r) -> {
+                if (r.getFinal$()) {
+                    finals.add(r.getDay().toString());
+                }
+            });
+            assertThat(finals).containsExactly(FIRST_DAY.toString());
+        }
+    }
+
+    /** Per segment-day key, the union of the partitions' sketches, merged in partition order. */
+    private static Map<String, byte[]> unions(Map<String, Bytes> stores) {
         Sketches sketches = new Sketches(12);
         Map<String, List<byte[]>> byKey = new TreeMap<>();
         stores.forEach((k, v) -> byKey.computeIfAbsent(k.substring(k.indexOf('/') + 1), x -> new ArrayList<>()).add(v.get()));
-        assertThat(byKey.keySet()).isEqualTo(DATA.exact.keySet());
         Map<String, byte[]> unions = new HashMap<>();
-        byKey.forEach((key, parts) -> {
-            byte[] union = parts.size() == 1 ? parts.get(0) : sketches.unionBytes(parts);
-            unions.put(key, union);
-            HllSketch sketch = Sketches.fromBytes(union);
-            int truth = DATA.exact.get(key).size();
-            assertThat(Sketches.estimate(sketch).contains(truth)).as(key + " estimate %s vs %d",
-                sketch.getEstimate(), truth).isTrue();
-        });
+        byKey.forEach((key, parts) -> unions.put(key, parts.size() == 1 ? parts.get(0) : sketches.unionBytes(parts)));
+        return unions;
+    }
 
-        // The downstream topic: one latest record per segment-day, equal to the union of partitions.
+    /**
+     * Reads the downstream topic (while the app runs) until its latest record of every segment-day
+     * holds the union of the partitions and is final exactly when its day is past grace everywhere
+     * (only the first day: the last pings are on day four, and grace is two days).
+     */
+    private static Map<String, SegmentDaySketch> awaitDownstream(EngagementConfig config, Map<String, byte[]> unions) {
         Map<String, SegmentDaySketch> downstream = new HashMap<>();
         try (KafkaConsumer<String, SegmentDaySketch> consumer = new KafkaConsumer<>(Map.<String, Object>of(
-            "bootstrap.servers", kafka.bootstrapServers(), "group.id", "ingest-it-reader", "auto.offset.reset", "earliest"),
+            "bootstrap.servers", kafka.bootstrapServers(), "group.id", config.kafka().get("application.id") + "-reader",
+            "auto.offset.reset", "earliest"),
             new StringDeserializer(), new AvroWireDeserializer<>(REGISTRY, SegmentDaySketch.getClassSchema()))) {
             consumer.subscribe(List.of(config.sketchesTopic()));
-            Poll.until("downstream records equal to the union of partitions for every segment-day",
-                Duration.ofSeconds(30), () -> {
+            Poll.until("downstream records equal to the union of partitions, final past grace",
+                Duration.ofSeconds(60), () -> {
                     for (ConsumerRecord<String, SegmentDaySketch> r : consumer.poll(Duration.ofMillis(200))) {
                         downstream.put(r.key(), r.value());
                     }
-                    return downstream.size() == DATA.exact.size() && downstream.values().stream().allMatch(
-                        record -> java.util.Arrays.equals(record.getSketch().array(), unions.get(keyOf(record))));
+                    return downstream.size() == unions.size() && downstream.values().stream().allMatch(record ->
+                        java.util.Arrays.equals(record.getSketch().array(), unions.get(keyOf(record)))
+                            && record.getFinal$() == record.getDay().equals(FIRST_DAY));
                 });
         }
-        Set<String> finals = new HashSet<>();
-        downstream.forEach((k, r) -> {
-            if (r.getFinal$()) {
-                finals.add(r.getDay().toString());
-            }
-        });
-        assertThat(finals).as("only days past grace are final").contains(FIRST_DAY.toString())
-            .doesNotContain(FIRST_DAY.plusDays(3).toString());
+        return downstream;
     }
 
     private static String keyOf(SegmentDaySketch record) {
@@ -204,8 +220,10 @@ class IngestIT {
         createPingsTopic(straight.pingsTopic());
         produce(straight.pingsTopic(), DATA.pings, false);
         Map<String, Bytes> expected;
+        Map<String, SegmentDaySketch> straightOut;
         try (EngagementApp app = EngagementApp.start(straight, REGISTRY)) {
             expected = runToCompletion(app, DATA.pings.size());
+            straightOut = awaitDownstream(straight, unions(expected));
         }
 
         // Interrupted: half the pings, stop, wipe local state, rewind offsets, the rest.
@@ -222,15 +240,15 @@ class IngestIT {
         int replayed = rewind(interrupted, 1500);
         produce(interrupted.pingsTopic(), DATA.pings.subList(half, DATA.pings.size()), false);
         Map<String, Bytes> actual;
+        Map<String, SegmentDaySketch> interruptedOut;
         try (EngagementApp app = EngagementApp.start(interrupted, REGISTRY)) {
             actual = runToCompletion(app, DATA.pings.size() - half + replayed);
+            interruptedOut = awaitDownstream(interrupted, unions(actual));
         }
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         expected.forEach((key, bytes) -> assertThat(actual.get(key)).as(key).isEqualTo(bytes));
 
-        // Downstream, the closed days of both runs are final with the same sketches.
-        Map<String, SegmentDaySketch> straightOut = downstream(straight);
-        Map<String, SegmentDaySketch> interruptedOut = downstream(interrupted);
+        // Downstream, both runs end with the same sketches and the same final days.
         assertThat(interruptedOut.keySet()).isEqualTo(straightOut.keySet());
         straightOut.forEach((key, record) -> {
             SegmentDaySketch other = interruptedOut.get(key);
@@ -238,28 +256,6 @@ class IngestIT {
             assertThat(other.getSketch()).as(key).isEqualTo(record.getSketch());
         });
         assertThat(straightOut.values()).anyMatch(SegmentDaySketch::getFinal$);
-    }
-
-    /** The latest downstream record per key, read to the end of the topic. */
-    private static Map<String, SegmentDaySketch> downstream(EngagementConfig config) {
-        Map<String, SegmentDaySketch> latest = new HashMap<>();
-        try (KafkaConsumer<String, SegmentDaySketch> consumer = new KafkaConsumer<>(Map.<String, Object>of(
-            "bootstrap.servers", kafka.bootstrapServers(), "group.id", config.kafka().get("application.id") + "-reader",
-            "auto.offset.reset", "earliest"),
-            new StringDeserializer(), new AvroWireDeserializer<>(REGISTRY, SegmentDaySketch.getClassSchema()))) {
-            consumer.subscribe(List.of(config.sketchesTopic()));
-            Poll.until("the downstream topic read to its end", Duration.ofSeconds(30), () -> {
-                for (ConsumerRecord<String, SegmentDaySketch> r : consumer.poll(Duration.ofMillis(200))) {
-                    latest.put(r.key(), r.value());
-                }
-                if (consumer.assignment().isEmpty()) {
-                    return false;
-                }
-                Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
-                return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-            });
-        }
-        return latest;
     }
 
     /** Moves the group's committed offsets on the pings topic back, dropping their metadata; returns how many. */
