@@ -27,6 +27,10 @@ final class StorePartitionReader implements PartitionReader {
 
     @Override
     public void scan(int fromDay, int toDay, Visitor visitor) {
+        // Streamed, not listed: a query day can hold tens of thousands of segments.
+        if (toDay < 0) {
+            return;
+        }
         try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(Math.max(fromDay, 0)),
             SegmentDayKey.dayStart(toDay + 1))) {
             while (it.hasNext()) {

@@ -9,6 +9,7 @@ import dev.engagement.ping.Rejection;
 import dev.engagement.ping.ValueCaps;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.registry.SchemaRegistry;
+import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
 
@@ -25,8 +26,6 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Folds each ping's client id into the live sketch of its (segment, day), or routes it to the
@@ -200,14 +199,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
      */
     private void resync(long streamTime) {
         int sentThrough = readMetaInt(SENT_THROUGH, -1);
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(
-            SegmentDayKey.dayStart(Math.max(sentThrough + 1, 0)), SegmentDayKey.meta(""))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
-                if (!SegmentDayKey.isMeta(kv.key.get())) {
-                    forwardPartial(kv.key, kv.value, SegmentDayKey.day(kv.key.get()) <= closedThrough, streamTime);
-                }
-            }
+        for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(store, sentThrough + 1, Integer.MAX_VALUE)) {
+            forwardPartial(kv.key, kv.value, SegmentDayKey.day(kv.key.get()) <= closedThrough, streamTime);
         }
         forwardWatermark(streamTime);
         store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
@@ -220,17 +213,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             return;
         }
         store.flushDirty();
-        List<KeyValue<Bytes, byte[]>> closing = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(
-            SegmentDayKey.dayStart(Math.max(closedThrough + 1, 0)), SegmentDayKey.dayStart(lastClosable + 1))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
-                if (SegmentDayKey.day(kv.key.get()) <= lastClosable) {
-                    closing.add(kv);
-                }
-            }
-        }
-        for (KeyValue<Bytes, byte[]> kv : closing) {
+        for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(store, closedThrough + 1, lastClosable)) {
             forwardPartial(kv.key, kv.value, true, streamTime);
         }
         store.evict(lastClosable);
@@ -253,17 +236,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (lastPurgeable <= purgedThrough) {
             return;
         }
-        List<Bytes> doomed = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(
-            SegmentDayKey.dayStart(Math.max(purgedThrough + 1, 0)), SegmentDayKey.dayStart(lastPurgeable + 1))) {
-            while (it.hasNext()) {
-                Bytes key = it.next().key;
-                if (SegmentDayKey.day(key.get()) <= lastPurgeable) {
-                    doomed.add(key);
-                }
-            }
-        }
-        doomed.forEach(store::delete);
+        DayRanges.keys(store, purgedThrough + 1, lastPurgeable).forEach(store::delete);
         purgedThrough = lastPurgeable;
         store.put(PURGED_THROUGH, intBytes(purgedThrough));
     }

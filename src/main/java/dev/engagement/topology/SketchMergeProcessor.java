@@ -6,6 +6,7 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.ping.Days;
 import dev.engagement.sketch.Estimate;
 import dev.engagement.sketch.Sketches;
+import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
 
 import org.apache.kafka.common.utils.Bytes;
@@ -95,15 +96,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         int after = finalThrough();
         if (after > before) {
             // Every segment of the days that just became final is emitted again, marked final.
-            try (KeyValueIterator<Bytes, byte[]> it = partials.range(
-                SegmentDayKey.dayStart(Math.max(before + 1, 0)), SegmentDayKey.dayStart(after + 1))) {
-                while (it.hasNext()) {
-                    Bytes key = it.next().key;
-                    if (!SegmentDayKey.isMeta(key.get()) && SegmentDayKey.day(key.get()) <= after) {
-                        pending.put(key, new byte[0]);
-                    }
-                }
-            }
+            DayRanges.keys(partials, before + 1, after).forEach(key -> pending.put(key, new byte[0]));
         }
     }
 
@@ -180,17 +173,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         if (lastPurgeable <= purgedThrough) {
             return;
         }
-        List<Bytes> doomed = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = partials.range(
-            SegmentDayKey.dayStart(Math.max(purgedThrough + 1, 0)), SegmentDayKey.dayStart(lastPurgeable + 1))) {
-            while (it.hasNext()) {
-                Bytes key = it.next().key;
-                if (SegmentDayKey.day(key.get()) <= lastPurgeable) {
-                    doomed.add(key);
-                }
-            }
-        }
-        doomed.forEach(partials::delete);
+        DayRanges.keys(partials, purgedThrough + 1, lastPurgeable).forEach(partials::delete);
         purgedThrough = lastPurgeable;
     }
 }
