@@ -42,7 +42,7 @@ final class Metrics {
         StateSize size = new StateSize(stateDir);
         Gauge.builder("engagement_state_bytes", size, StateSize::bytes)
             .description("Bytes of this instance's Kafka Streams state directory (RocksDB stores and checkpoints)")
-            .baseUnit("bytes").register(registry);
+            .baseUnit("bytes").strongReference(true).register(registry);
         return registry;
     }
 

@@ -96,6 +96,7 @@ class RunIT {
             assertThat(metrics.status()).isEqualTo(200);
             assertThat(metrics.text()).contains("engagement_pings_total{outcome=\"accepted\"",
                 "engagement_http_request_seconds_bucket", "kafka_stream");
+            assertThat(metrics.text()).containsPattern("engagement_state_bytes [1-9]");
             assertThat(run.output()).doesNotContain("secret-that-must-not-be-logged").contains("sasl.jaas.config=****");
         }
     }
