@@ -74,7 +74,8 @@ public final class IngestBench implements AutoCloseable {
     }
 
     /** What to measure. */
-    public record Settings(long pings, int partitions, int clients, int segments, int repetitions) {
+    public record Settings(long pings, int partitions, int clients, int segments, int repetitions,
+                           String flushInterval) {
     }
 
     private static final String TOPIC = "bench-pings";
@@ -180,7 +181,7 @@ public final class IngestBench implements AutoCloseable {
             EngagementConfig runConfig = EngagementConfig.defaults(Map.of("engagement.topic.pings", TOPIC,
                 "engagement.topic.partials", id + "-partials", "engagement.topic.sketches", id + "-sketches",
                 "engagement.topic.dead-letter", id + "-dead-letter", "engagement.topic.late", id + "-late",
-                "bootstrap.servers", kafka.bootstrapServers()));
+                "engagement.flush-interval", settings.flushInterval(), "bootstrap.servers", kafka.bootstrapServers()));
             try (Admin admin = admin()) {
                 Topics.ensure(admin, runConfig, settings.partitions(), (short) -1);
             }

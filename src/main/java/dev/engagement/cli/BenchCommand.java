@@ -35,12 +35,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repetitions", defaultValue = "3", description = "Repetitions per figure (default ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--flush-interval", defaultValue = "1s",
+        description = "Engagement's engagement.flush-interval for the run (default ${DEFAULT-VALUE}).")
+    String flushInterval;
+
     @Option(names = "--out", description = "Also write the figures as JSON here.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
-        IngestBench.Settings settings = new IngestBench.Settings(pings, partitions, clients, segments, repetitions);
+        IngestBench.Settings settings = new IngestBench.Settings(pings, partitions, clients, segments, repetitions,
+            flushInterval);
         List<IngestBench.Figure> figures;
         try (IngestBench bench = new IngestBench(settings)) {
             figures = bench.runAll(System.err);
@@ -61,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = json.createObjectNode();
         root.putObject("settings").put("pings", pings).put("partitions", partitions).put("clients", clients)
-            .put("segments", segments).put("repetitions", repetitions);
+            .put("segments", segments).put("repetitions", repetitions).put("flushInterval", flushInterval);
         ArrayNode list = root.putArray("figures");
         figures.forEach(f -> list.addObject().put("name", f.name()).put("unit", f.unit()).put("median", f.median())
             .put("min", f.min()).put("max", f.max()));
