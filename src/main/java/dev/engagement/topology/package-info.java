@@ -14,13 +14,19 @@
  *   ({@link dev.engagement.topology.PingTimestampExtractor}), per input partition, as Kafka Streams
  *   measures windows. A day accepts pings until its end plus grace, in stream time; after that they
  *   go to the late topic. Kafka Streams commits stream time with the offsets, so after a crash the
- *   replayed pings meet the same grace decisions as the first time.</li>
+ *   replayed pings meet the same grace decisions as the first time. A replayed ping of a day this
+ *   partition has already closed is not folded again (its client is in the restored sketch), so a
+ *   closed day is never reopened, even if stream time was lost.</li>
  *   <li><b>Idempotent recovery.</b> At-least-once replays re-add clients already in the restored
  *   sketches (no change); canonical sketch bytes make the result byte-identical to an uninterrupted
  *   run.</li>
- *   <li><b>Downstream {@code final}.</b> When a partition's stream time passes a day's grace, it sends
- *   a last, closed partial for every segment of that day; the merger marks the record final once
- *   every contributing partition has closed it.</li>
+ *   <li><b>Downstream {@code final}.</b> When a partition's stream time passes a day's grace, it
+ *   sends a last partial for every segment of that day and a watermark (its last closed day) to
+ *   every merger task; a record is final once every input partition's watermark has passed its
+ *   day.</li>
+ *   <li><b>Nothing pending is lost.</b> After a restart or a task migration, the first punctuation
+ *   re-sends the open days' partials, the partials of days closed since the last commit, and the
+ *   watermark; the merger keeps the latest partial per partition, so repeats are harmless.</li>
  * </ul>
  */
 package dev.engagement.topology;
