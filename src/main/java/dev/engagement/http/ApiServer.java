@@ -128,18 +128,14 @@ public final class ApiServer implements AutoCloseable {
         // The exchange is closed only after the error handlers have answered: a try-with-resources
         // with these catch clauses would close it first, and the client would get no response at all.
         long start = System.nanoTime();
-        String status = "200";
         try (exchange) {
             try {
                 route(exchange);
             } catch (BadQueryException e) {
-                status = "400";
                 send(exchange, 400, error(e.getMessage()));
             } catch (Busy e) {
-                status = "503";
                 send(exchange, 503, error(e.getMessage()));
             } catch (RuntimeException e) {
-                status = "500";
                 LOG.error("query failed: {}", exchange.getRequestURI(), e);
                 send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
             }
@@ -148,7 +144,7 @@ public final class ApiServer implements AutoCloseable {
             Timer.builder("engagement_http_request")
                 .description("HTTP request latency by endpoint")
                 .tag("endpoint", ENDPOINTS.contains(path) ? path : "other")
-                .tag("status", status)
+                .tag("status", Integer.toString(exchange.getResponseCode()))
                 .publishPercentileHistogram()
                 .register(metrics)
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);

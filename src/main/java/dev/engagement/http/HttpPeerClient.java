@@ -1,5 +1,6 @@
 package dev.engagement.http;
 
+import dev.engagement.query.BadQueryException;
 import dev.engagement.query.EngagementQuery;
 import dev.engagement.query.PartitionAnswer;
 import dev.engagement.query.PartitionAnswerCodec;
@@ -42,6 +43,15 @@ public final class HttpPeerClient implements PeerClient {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + "/internal/v1/partials?" + q))
             .timeout(timeout).GET().build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() == 400) {
+            String message;
+            try {
+                message = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("error").asText();
+            } catch (java.io.IOException e) {
+                message = "bad query";
+            }
+            throw new BadQueryException(message);
+        }
         if (response.statusCode() != 200) {
             throw new IllegalStateException("HTTP " + response.statusCode() + " from " + host);
         }

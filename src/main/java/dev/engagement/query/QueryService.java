@@ -105,6 +105,8 @@ public final class QueryService implements AutoCloseable {
         remote.forEach((host, parts) -> calls.add(CompletableFuture.supplyAsync(() -> {
             try {
                 return peers.fetch(host, query, parts, answering.maxGroups());
+            } catch (BadQueryException e) {
+                throw e; // the same question is bad everywhere: the caller gets the 400
             } catch (Exception e) {
                 LOG.warn("instance {} did not answer for partitions {}: {}", host, parts, e.toString());
                 return List.<PartitionAnswer>of();
@@ -112,7 +114,14 @@ public final class QueryService implements AutoCloseable {
         }, fanOut)));
         List<PartitionAnswer> all = new ArrayList<>(local(query, local, answering.maxGroups()));
         for (CompletableFuture<List<PartitionAnswer>> call : calls) {
-            all.addAll(call.join());
+            try {
+                all.addAll(call.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof BadQueryException bad) {
+                    throw bad;
+                }
+                throw e;
+            }
         }
         return answering.answer(query, all, partitions);
     }
