@@ -69,14 +69,15 @@ public final class EngagementService implements AutoCloseable {
             config.intSetting("engagement.query.max-groups"), config.intSetting("engagement.query.low-sample-clients"),
             QueryLimits.DEFAULTS.maxParamLength());
         this.queries = new QueryService(app.streams(), EngagementTopology.SKETCH_STORE, config.pingsTopic(), partitions,
-            self, new HttpPeerClient(Duration.ofSeconds(10)),
+            self, new HttpPeerClient(Duration.ofSeconds(10), config.setting("engagement.http.token")),
             new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
             new Answers(config.lgK(), limits));
         this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(EngagementApp.streamsConfig(config)
             .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
             config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, metrics);
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, metrics,
+            config.setting("engagement.http.token"));
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");

@@ -43,6 +43,10 @@ final class QueryCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the raw JSON answer.")
     boolean json;
 
+    @Option(names = "--token", defaultValue = "${env:ENGAGEMENT_HTTP_TOKEN}",
+        description = "Bearer token of the instance (default: $ENGAGEMENT_HTTP_TOKEN).")
+    String token;
+
     @Override
     public Integer call() throws Exception {
         StringJoiner q = new StringJoiner("&");
@@ -61,9 +65,12 @@ final class QueryCommand implements Callable<Integer> {
             }
             q.add(enc(w.substring(0, eq)) + "=" + enc(w.substring(eq + 1)));
         }
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-            HttpRequest.newBuilder(URI.create(url + "/v1/engagement?" + q)).timeout(Duration.ofSeconds(60)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/v1/engagement?" + q))
+            .timeout(Duration.ofSeconds(60));
+        if (token != null && !token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode root = new ObjectMapper().readTree(response.body());
         if (response.statusCode() != 200) {
             System.err.println("engagement: " + response.statusCode() + ": " + root.path("error").asText(response.body()));

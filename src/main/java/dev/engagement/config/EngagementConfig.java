@@ -83,6 +83,7 @@ public record EngagementConfig(
         Map.entry("engagement.topic.replication-factor", "-1"),
         Map.entry("engagement.http.bind", "127.0.0.1"),
         Map.entry("engagement.http.port", "8080"),
+        Map.entry("engagement.http.token", ""),
         Map.entry("engagement.query.low-sample-clients", "100"),
         Map.entry("engagement.query.max-range-days", "400"),
         Map.entry("engagement.query.max-groups", "1000"),
@@ -206,6 +207,8 @@ public record EngagementConfig(
             + Durations.format(latenessWindow) + " retention=" + Durations.format(retention));
         lines.add("engagement.schema-registry.url: " + schemaRegistryUrl
             + (schemaRegistryUserInfo.isEmpty() ? "" : " (basic auth: ****)"));
+        lines.add("engagement.http: " + settings.get("engagement.http.bind") + ":" + settings.get("engagement.http.port")
+            + (settings.getOrDefault("engagement.http.token", "").isEmpty() ? " (no token)" : " (bearer token: ****)"));
         kafka.forEach((k, v) -> lines.add(k + "=" + (isSecret(k) ? "****" : v)));
         return lines;
     }

@@ -52,8 +52,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /internal/v1/partials}: this instance's partition answers, for scatter-gather;</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
- * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 404, 405, 503 when too busy or not
- * ready, 500 for a bug; never a stack trace.
+ * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 401 without the bearer token
+ * (when one is configured; health checks need none), 404, 405, 503 when too busy or not ready, 500
+ * for a bug; never a stack trace.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -79,6 +80,7 @@ public final class ApiServer implements AutoCloseable {
         "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
 
     private final PrometheusMeterRegistry metrics;
+    private final byte[] expectedAuthorization;
     private volatile CachedDimensions dimensionsCache;
 
     private record CachedDimensions(long at, byte[] body) {
@@ -93,9 +95,11 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(InetSocketAddress bind, QueryService queries, List<String> dimensions, QueryLimits limits,
                      Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
                      Supplier<LocalDate> latestDay,
-                     PrometheusMeterRegistry metrics)
+                     PrometheusMeterRegistry metrics, String token)
         throws IOException {
         this.metrics = metrics;
+        this.expectedAuthorization = token == null || token.isEmpty() ? null
+            : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.queries = queries;
         this.dimensions = List.copyOf(dimensions);
         this.limits = limits;
@@ -157,6 +161,11 @@ public final class ApiServer implements AutoCloseable {
             send(exchange, 405, error("only GET is supported"));
             return;
         }
+        if (expectedAuthorization != null && !path.startsWith("/health/") && !authorized(exchange)) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            send(exchange, 401, error("missing or wrong bearer token"));
+            return;
+        }
         Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
         switch (path) {
             case "/v1/engagement" -> send(exchange, 200, limited(() -> engagement(params)));
@@ -181,6 +190,13 @@ public final class ApiServer implements AutoCloseable {
             }
             default -> send(exchange, 404, error("no such endpoint: " + path));
         }
+    }
+
+    /** Whether the request carries the token; compared in constant time. */
+    private boolean authorized(HttpExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        return header != null && java.security.MessageDigest.isEqual(expectedAuthorization,
+            header.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A query body computed within the concurrency limit. */

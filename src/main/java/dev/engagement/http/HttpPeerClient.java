@@ -24,9 +24,14 @@ public final class HttpPeerClient implements PeerClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Duration timeout;
+    private final String token;
 
-    public HttpPeerClient(Duration timeout) {
+    /**
+     * @param token the bearer token the instances share, or empty
+     */
+    public HttpPeerClient(Duration timeout, String token) {
         this.timeout = timeout;
+        this.token = token;
     }
 
     @Override
@@ -40,8 +45,12 @@ public final class HttpPeerClient implements PeerClient {
         }
         q.add("partitions=" + partitions.stream().map(String::valueOf).collect(Collectors.joining(",")));
         q.add("maxGroups=" + maxGroups);
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + "/internal/v1/partials?" + q))
-            .timeout(timeout).GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + host + "/internal/v1/partials?" + q))
+            .timeout(timeout).GET();
+        if (!token.isEmpty()) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        HttpRequest request = builder.build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() == 400) {
             String message;

@@ -34,6 +34,7 @@ class RunIT {
     @RegisterExtension
     static final RegistryServer REGISTRY = new RegistryServer();
 
+    private static final String TOKEN = "token-that-must-not-be-logged";
     private static EmbeddedKafka kafka;
 
     @TempDir
@@ -73,6 +74,7 @@ class RunIT {
             "engagement.flush-interval=100ms",
             "engagement.http.port=" + port,
             "sasl.jaas.config=secret-that-must-not-be-logged",
+            "engagement.http.token=" + TOKEN,
             ""));
 
         try (AppProcess run = AppProcess.start(dir.resolve("run.log"), port, "run", "--config", config.toString())) {
@@ -81,10 +83,17 @@ class RunIT {
                 "--schema-registry", REGISTRY.url());
             assertThat(exit).isZero();
             Poll.until("every replayed ping counted", Duration.ofSeconds(60),
-                () -> run.get("/v1/status").json().path("pings").path("total").asLong() == data.pings.size());
+                () -> run.get("/v1/status", TOKEN).json().path("pings").path("total").asLong() == data.pings.size());
+            String query = "/v1/engagement?from=" + first + "&to=" + first.plusDays(2) + "&metrics=dau&groupBy=channel,os";
             JsonNode answer = Poll.stable("the answer", Duration.ofSeconds(30), Duration.ofSeconds(1), () ->
-                run.get("/v1/engagement?from=" + first + "&to=" + first.plusDays(2) + "&metrics=dau&groupBy=channel,os")
-                    .json().path("rows"));
+                run.get(query, TOKEN).json().path("rows"));
+            // The token guards everything but the health checks.
+            for (String path : List.of(query, "/v1/status", "/v1/dimensions", "/metrics", "/internal/v1/partials")) {
+                assertThat(run.get(path).status()).as(path).isEqualTo(401);
+                assertThat(run.get(path, "wrong").status()).as(path).isEqualTo(401);
+            }
+            assertThat(run.get("/v1/status").json().path("error").asText()).contains("bearer token");
+            assertThat(run.get("/health/live").status()).isEqualTo(200);
             assertThat(answer).isNotEmpty();
             for (JsonNode row : answer) {
                 String key = TestData.key(LocalDate.parse(row.path("day").asText()),
@@ -92,12 +101,13 @@ class RunIT {
                 assertThat(Math.round(row.path("dau").path("estimate").asDouble())).as(key)
                     .isEqualTo(data.exact.getOrDefault(key, java.util.Set.of()).size());
             }
-            AppProcess.Response metrics = run.get("/metrics");
+            AppProcess.Response metrics = run.get("/metrics", TOKEN);
             assertThat(metrics.status()).isEqualTo(200);
             assertThat(metrics.text()).contains("engagement_pings_total{outcome=\"accepted\"",
                 "engagement_http_request_seconds_bucket", "kafka_stream");
             assertThat(metrics.text()).containsPattern("engagement_state_bytes [1-9]");
-            assertThat(run.output()).doesNotContain("secret-that-must-not-be-logged").contains("sasl.jaas.config=****");
+            assertThat(run.output()).doesNotContain("secret-that-must-not-be-logged").doesNotContain(TOKEN)
+                .contains("sasl.jaas.config=****", "bearer token: ****");
         }
     }
 

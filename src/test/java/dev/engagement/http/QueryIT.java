@@ -45,6 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class QueryIT {
 
+    private static final String TOKEN = "shared-query-token";
+
     private static final int PARTITIONS = 4;
     private static final String APP = "query-it";
     private static final LocalDate FIRST_DAY = LocalDate.of(2026, 9, 1);
@@ -108,6 +110,8 @@ class QueryIT {
         p.put("engagement.downstream-interval", "200ms");
         p.put("engagement.http.bind", "127.0.0.1");
         p.put("engagement.http.port", Integer.toString(port));
+        // Both instances share a token: the scatter-gather calls between them must carry it.
+        p.put("engagement.http.token", TOKEN);
         return EngagementConfig.defaults(p);
     }
 
@@ -144,7 +148,7 @@ class QueryIT {
     private static Reply get(EngagementService service, String pathAndQuery) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + service.httpPort() + pathAndQuery)).timeout(Duration.ofSeconds(30)).GET()
-            .build(), HttpResponse.BodyHandlers.ofString());
+            .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
         return new Reply(r.statusCode(), r.body(), JSON.readTree(r.body()));
     }

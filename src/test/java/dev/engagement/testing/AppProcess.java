@@ -78,10 +78,19 @@ public final class AppProcess implements AutoCloseable {
 
     /** GETs a path and returns (status, parsed JSON body); unreachable is an unchecked exception. */
     public Response get(String pathAndQuery) {
+        return get(pathAndQuery, null);
+    }
+
+    /** As {@link #get(String)}, with a bearer token (when not null). */
+    public Response get(String pathAndQuery, String token) {
         HttpResponse<String> r;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                .timeout(Duration.ofSeconds(30));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
