@@ -271,6 +271,40 @@ class QueryIT {
     }
 
     @Test
+    void fuzzedQueryParametersGetAnswersOrJsonErrorsNeverAServerError() throws Exception {
+        java.util.Random random = new java.util.Random(17);
+        String[] names = {"from", "to", "metrics", "groupBy", "channel", "os", "country", "limit", "x", "from[]", ""};
+        String[] values = {"2026-09-01", "2026-09-03", "2026-13-40", "1970-01-01", "+999999-01-01", "dau,er", "wau,xx",
+            "channel,os", "os,os", "release,beta", "", ",,,", "%00", "%ZZ", "é中", "' OR 1=1 --", "<script>",
+            "9".repeat(3000), "-1", "2026-09-02"};
+        int ok = 0;
+        int bad = 0;
+        for (int i = 0; i < 300; i++) {
+            StringBuilder q = new StringBuilder(random.nextBoolean() ? "/v1/engagement?" : "/v1/dimensions?");
+            int params = random.nextInt(6);
+            for (int p = 0; p < params; p++) {
+                if (p > 0) {
+                    q.append('&');
+                }
+                q.append(java.net.URLEncoder.encode(names[random.nextInt(names.length)], java.nio.charset.StandardCharsets.UTF_8))
+                    .append('=')
+                    .append(java.net.URLEncoder.encode(values[random.nextInt(values.length)], java.nio.charset.StandardCharsets.UTF_8));
+            }
+            Reply reply = get(random.nextBoolean() ? a : b, q.toString());
+            assertThat(reply.status()).as(q.toString()).isIn(200, 400);
+            if (reply.status() == 400) {
+                bad++;
+                assertThat(reply.json().path("error").asText()).as(q.toString()).isNotBlank();
+                assertThat(reply.body()).as(q.toString()).doesNotContain("Exception").doesNotContain("\tat ");
+            } else {
+                ok++;
+            }
+        }
+        assertThat(bad).isPositive();
+        assertThat(ok).as("some fuzzed queries are valid").isPositive();
+    }
+
+    @Test
     void badRequestsAreJsonErrorsWithoutStackTraces() throws Exception {
         String to = "&to=" + FIRST_DAY;
         Map<String, String> cases = new java.util.LinkedHashMap<>();
