@@ -110,6 +110,12 @@ public final class AppProcess implements AutoCloseable {
     public record Response(int status, JsonNode json, String text) {
     }
 
+    /** SIGKILL: no shutdown hook, no commit, no flush. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM, then wait for a clean exit. */
     @Override
     public void close() throws InterruptedException {
