@@ -106,6 +106,8 @@ public final class EngagementApp implements AutoCloseable {
      *   <li>{@code commit.interval.ms=10000}: sketches reach RocksDB every flush interval anyway, so
      *   queries are fresh; the commit only bounds how much is replayed after a crash;</li>
      *   <li>{@code auto.offset.reset=earliest}: a new deployment counts the pings already on the topic;</li>
+     *   <li>{@code rocksdb.config.setter}: {@link dev.engagement.store.BoundedRocksDbConfig}, one
+     *   memory budget for every store;</li>
      *   <li>{@code application.server}: this instance's HTTP address ({@link #defaultApplicationServer}).</li>
      * </ul>
      */
@@ -114,6 +116,7 @@ public final class EngagementApp implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, dev.engagement.store.BoundedRocksDbConfig.class);
         props.putAll(config.kafkaProperties());
         if (!props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
             String server = defaultApplicationServer(config);

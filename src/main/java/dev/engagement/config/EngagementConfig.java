@@ -77,6 +77,7 @@ public record EngagementConfig(
         Map.entry("engagement.retention", "400d"),
         Map.entry("engagement.flush-interval", "1s"),
         Map.entry("engagement.downstream-interval", "5s"),
+        Map.entry("engagement.max-live-sketches", "50000"),
         Map.entry("engagement.schema-registry.url", EMBEDDED),
         Map.entry("engagement.schema-registry.basic-auth-user-info", ""),
         Map.entry("engagement.topic.partitions", "4"),
@@ -180,7 +181,7 @@ public record EngagementConfig(
                 s.put(k, v);
             }
         });
-        for (String key : List.of("engagement.http.port", "engagement.query.low-sample-clients",
+        for (String key : List.of("engagement.http.port", "engagement.max-live-sketches", "engagement.query.low-sample-clients",
             "engagement.query.max-range-days", "engagement.query.max-groups", "engagement.query.cache-entries")) {
             integer(s, key, 0);
         }

@@ -100,6 +100,16 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
         return entry.sketch;
     }
 
+    /**
+     * Writes every live sketch and drops them all from memory (they reload from RocksDB when next
+     * touched). Callers drain {@link #drainDownstream} first: pending downstream sends are dropped.
+     */
+    public void evictAll() {
+        flushDirty();
+        live.clear();
+        downstreamDirty.clear();
+    }
+
     /** Number of live sketches held in memory. */
     public int liveCount() {
         return live.size();

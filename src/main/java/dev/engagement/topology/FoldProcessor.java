@@ -58,11 +58,13 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private int purgedThrough;
     private long lastDownstream;
     private boolean resyncPending;
+    private final int maxLive;
 
     FoldProcessor(EngagementConfig settings, SchemaRegistry registry, IngestCounters counters) {
         this.settings = settings;
         this.registry = registry;
         this.counters = counters;
+        this.maxLive = settings.intSetting("engagement.max-live-sketches");
     }
 
     @Override
@@ -135,6 +137,13 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         }
         Bytes key = SegmentDayKey.of(day, caps.segmentOf(ping));
         store.sketchFor(key).update(ping.getClientId());
+        if (store.liveCount() > maxLive) {
+            // Bounded memory: send what changed, write everything, and start the live set afresh.
+            for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
+                forwardPartial(changed.key, changed.value, false, streamTime);
+            }
+            store.evictAll();
+        }
     }
 
     private void deadLetter(Record<byte[], byte[]> record, Rejection reason, String detail) {

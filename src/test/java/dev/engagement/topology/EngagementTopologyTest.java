@@ -14,6 +14,7 @@ import dev.engagement.testing.Pings;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -295,6 +296,57 @@ class EngagementTopologyTest {
             assertThat(last.getSketch().array()).isEqualTo(Sketches.toBytes(sketch));
             assertThat(out.isEmpty()).isTrue();
         }
+    }
+
+    @Test
+    void withFewLiveSketchesAllowedTheStoreAndDownstreamStayExact() {
+        EngagementConfig tight = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
+            "engagement.max-live-sketches", "2"));
+        try (TopologyTestDriver small = driver(tight, "tight")) {
+            TestInputTopic<byte[], byte[]> in = small.createInputTopic(tight.pingsTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer());
+            String[] oses = {"Linux", "Darwin", "Windows_NT", "Android", "iOS"};
+            for (int i = 0; i < 100; i++) {
+                Ping p = Pings.ping("c" + (i % 20), MIDNIGHT, DAY, "release", oses[i % oses.length]);
+                in.pipeInput(new TestRecord<>(null, wire.bytes(p), MIDNIGHT));
+            }
+            small.advanceWallClockTime(Duration.ofSeconds(2));
+            SketchStore store = (SketchStore) small.getAllStateStores().get(EngagementTopology.SKETCH_STORE);
+            assertThat(store.liveCount()).isLessThanOrEqualTo(2);
+            for (String os : oses) {
+                // c0..c19 cycle over 5 oses: each os sees the 4 clients whose number matches it mod 5.
+                byte[] bytes = store.get(SegmentDayKey.of(Days.of(DAY), new String[] {"release", os}));
+                assertThat(Sketches.fromBytes(bytes).getEstimate()).as(os).isEqualTo(4.0, org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void daysOlderThanTheRetentionAreDeleted() {
+        EngagementConfig shortLived = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
+            "engagement.retention", "31d"));
+        try (TopologyTestDriver d = driver(shortLived, "retention")) {
+            TestInputTopic<byte[], byte[]> in = d.createInputTopic(shortLived.pingsTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer());
+            in.pipeInput(new TestRecord<>(null, wire.bytes(Pings.ping("old", MIDNIGHT, DAY, "release", "Linux")), MIDNIGHT));
+            d.advanceWallClockTime(Duration.ofSeconds(2));
+            SketchStore store = (SketchStore) d.getAllStateStores().get(EngagementTopology.SKETCH_STORE);
+            Bytes oldKey = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"});
+            assertThat(store.get(oldKey)).isNotNull();
+            Instant later = MIDNIGHT.plus(Duration.ofDays(40));
+            in.pipeInput(new TestRecord<>(null, wire.bytes(Pings.ping("new", later,
+                LocalDate.ofInstant(later, java.time.ZoneOffset.UTC), "release", "Linux")), later));
+            d.advanceWallClockTime(Duration.ofSeconds(2));
+            assertThat(store.get(oldKey)).as("a day past the 31-day retention").isNull();
+        }
+    }
+
+    private TopologyTestDriver driver(EngagementConfig c, String name) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "engagement-test-" + name);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(name).toString());
+        return new TopologyTestDriver(EngagementTopology.build(c, registry, new IngestCounters(), 1), props);
     }
 
     private static byte[] intBytes(int value) {
