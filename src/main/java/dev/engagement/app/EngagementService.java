@@ -1,5 +1,6 @@
 package dev.engagement.app;
 
+import dev.engagement.config.Durations;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.http.ApiServer;
 import dev.engagement.http.HttpPeerClient;
@@ -72,6 +73,7 @@ public final class EngagementService implements AutoCloseable {
             self, new HttpPeerClient(Duration.ofSeconds(10), config.setting("engagement.http.token")),
             new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
             new Answers(config.lgK(), limits));
+        queries.timeout(Durations.parse("engagement.query.timeout", config.setting("engagement.query.timeout")));
         this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(EngagementApp.streamsConfig(config)
             .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),

@@ -88,7 +88,8 @@ public record EngagementConfig(
         Map.entry("engagement.query.low-sample-clients", "100"),
         Map.entry("engagement.query.max-range-days", "400"),
         Map.entry("engagement.query.max-groups", "1000"),
-        Map.entry("engagement.query.cache-entries", "100000"));
+        Map.entry("engagement.query.cache-entries", "100000"),
+        Map.entry("engagement.query.timeout", "30s"));
 
     public EngagementConfig {
         dimensions = List.copyOf(dimensions);

@@ -137,7 +137,7 @@ public final class ApiServer implements AutoCloseable {
                 route(exchange);
             } catch (BadQueryException e) {
                 send(exchange, 400, error(e.getMessage()));
-            } catch (Busy e) {
+            } catch (Busy | dev.engagement.query.QueryTimeoutException e) {
                 send(exchange, 503, error(e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.error("query failed: {}", exchange.getRequestURI(), e);

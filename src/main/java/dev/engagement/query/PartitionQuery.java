@@ -86,6 +86,16 @@ public final class PartitionQuery {
      * @throws BadQueryException past {@code maxGroups}, before building more unions
      */
     public PartitionAnswer answer(EngagementQuery query, PartitionReader reader, int maxGroups) {
+        return answer(query, reader, maxGroups, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #answer(EngagementQuery, PartitionReader, int)}, stopping at a deadline.
+     *
+     * @param deadlineNanos a {@link System#nanoTime()} after which the query stops
+     * @throws QueryTimeoutException past the deadline
+     */
+    public PartitionAnswer answer(EngagementQuery query, PartitionReader reader, int maxGroups, long deadlineNanos) {
         int first = Days.of(query.firstDayRead());
         int last = Days.of(query.to());
         int closedThrough = reader.closedThrough();
@@ -101,10 +111,13 @@ public final class PartitionQuery {
 
         Map<PartitionAnswer.GroupDay, byte[]> unions = new TreeMap<>();
         for (int day = first; day <= last; day++) {
+            if (System.nanoTime() > deadlineNanos) {
+                throw new QueryTimeoutException("the query ran past its time limit: narrow the range or the groups");
+            }
             String cacheKey = signature + day;
             Map<List<String>, byte[]> dayUnions = day <= closedThrough ? cached(cacheKey) : null;
             if (dayUnions == null) {
-                dayUnions = scanDay(reader, day, filterIndex, filterValues, groupIndex, maxGroups);
+                dayUnions = scanDay(reader, day, filterIndex, filterValues, groupIndex, maxGroups, deadlineNanos);
                 if (day <= closedThrough) {
                     cache(cacheKey, dayUnions);
                 }
@@ -119,9 +132,14 @@ public final class PartitionQuery {
     }
 
     private Map<List<String>, byte[]> scanDay(PartitionReader reader, int day, int[] filterIndex,
-                                             List<Set<String>> filterValues, int[] groupIndex, int maxGroups) {
+                                             List<Set<String>> filterValues, int[] groupIndex, int maxGroups,
+                                             long deadlineNanos) {
+        int[] seen = {0};
         Map<List<String>, Union> groups = new TreeMap<>(PartitionQuery::compareGroups);
         reader.scan(day, day, (key, sketch) -> {
+            if ((++seen[0] & 1023) == 0 && System.nanoTime() > deadlineNanos) {
+                throw new QueryTimeoutException("the query ran past its time limit: narrow the range or the groups");
+            }
             String[] values = SegmentDayKey.values(key);
             for (int i = 0; i < filterIndex.length; i++) {
                 int index = filterIndex[i];

@@ -45,6 +45,7 @@ public final class QueryService implements AutoCloseable {
     private final PartitionQuery partitionQuery;
     private final Answers answers;
     private final Answers unlimited;
+    private volatile java.time.Duration timeout = java.time.Duration.ofSeconds(30);
     private final ExecutorService fanOut = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "engagement-query-fanout");
         t.setDaemon(true);
@@ -66,6 +67,11 @@ public final class QueryService implements AutoCloseable {
         this.partitionQuery = partitionQuery;
         this.answers = answers;
         this.unlimited = answers.withoutGroupLimit();
+    }
+
+    /** Sets the time limit of one query's work on this instance (default 30 s). */
+    public void timeout(java.time.Duration limit) {
+        this.timeout = limit;
     }
 
     /** Answers a query with every partition that can be read, here or elsewhere. */
@@ -130,15 +136,17 @@ public final class QueryService implements AutoCloseable {
      * The answers of the given partitions that this instance can read (for other instances).
      *
      * @throws BadQueryException when a partition's day has more than {@code maxGroups} groups
+     * @throws QueryTimeoutException past the time limit
      */
     public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> wanted, int maxGroups) {
         List<PartitionAnswer> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (int p : wanted) {
             try {
                 ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
                     .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
                     .withPartition(p).enableStaleStores());
-                out.add(partitionQuery.answer(query, new StorePartitionReader(p, store), maxGroups));
+                out.add(partitionQuery.answer(query, new StorePartitionReader(p, store), maxGroups, deadline));
             } catch (InvalidStateStoreException e) {
                 LOG.debug("partition {} not readable here: {}", p, e.getMessage());
             }

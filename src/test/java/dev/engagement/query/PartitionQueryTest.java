@@ -166,4 +166,13 @@ class PartitionQueryTest {
         assertThat(atTheLimit.keySet()).isEqualTo(all.unions().keySet());
         all.unions().forEach((k, v) -> assertThat(atTheLimit.get(k)).isEqualTo(v));
     }
+
+    @Test
+    void aQueryPastItsDeadlineStops() {
+        PartitionQuery pq = new PartitionQuery(Population.DIMENSIONS, 12, 1000);
+        assertThatThrownBy(() -> pq.answer(query(Map.of(), List.of()), reader(0), 1000, System.nanoTime() - 1))
+            .isInstanceOf(QueryTimeoutException.class).hasMessageContaining("time limit");
+        assertThat(pq.answer(query(Map.of(), List.of()), reader(0), 1000, System.nanoTime() + 60_000_000_000L).unions())
+            .isNotEmpty();
+    }
 }
