@@ -59,10 +59,10 @@ public final class EngagementService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngagementService.class);
     private static final int SUMMARY_SECONDS = 60;
 
-    private EngagementService(EngagementConfig config, EngagementApp app) throws Exception {
+    private EngagementService(EngagementConfig config, EngagementApp app, Admin admin) throws Exception {
         this.config = config;
         this.app = app;
-        this.admin = Admin.create(config.kafkaProperties());
+        this.admin = admin;
         this.partitions = app.pingPartitions();
         String server = EngagementApp.streamsConfig(config).getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
@@ -92,9 +92,14 @@ public final class EngagementService implements AutoCloseable {
     /** Starts the streams and the HTTP API. */
     public static EngagementService start(EngagementConfig config, SchemaRegistry registry) throws Exception {
         EngagementApp app = EngagementApp.start(config, registry);
+        Admin admin = null;
         try {
-            return new EngagementService(config, app);
+            admin = Admin.create(config.kafkaProperties());
+            return new EngagementService(config, app, admin);
         } catch (Exception e) {
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+            }
             app.close();
             throw e;
         }

@@ -72,7 +72,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         EngagementConfig config = EngagementConfig.defaults(props);
         EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
-        EngagementService service = EngagementService.start(config, registry);
+        EngagementService service;
+        try {
+            service = EngagementService.start(config, registry);
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
         PingProducer producer = new PingProducer(config.kafkaProperties(), registry, config.pingsTopic());
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -91,6 +97,11 @@ final class DemoCommand implements Callable<Integer> {
                 producer.close();
                 service.close();
                 kafka.close();
+                if (!keep) {
+                    try (var paths = Files.walk(dir)) { // the temporary directory: nothing to resume
+                        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
             } catch (Exception e) {
                 System.err.println("engagement: shutdown: " + e.getMessage());
             }
