@@ -50,7 +50,8 @@ import java.util.function.Supplier;
  *   <li>{@code GET /health/live} (503 once the streams stopped on an error), {@code GET /health/ready}
  *   (200 once the streams are RUNNING, else 503);</li>
  *   <li>{@code GET /internal/v1/partials}: this instance's partition answers, for scatter-gather;</li>
- *   <li>{@code GET /metrics}: Prometheus text format.</li>
+ *   <li>{@code GET /metrics}: Prometheus text format;</li>
+ *   <li>{@code GET /}: the dashboard (its files under {@code /ui/} and {@code /webjars/uplot/}).</li>
  * </ul>
  * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 401 without the bearer token
  * (when one is configured; health checks need none), 404, 405, 503 when too busy or not ready, 500
@@ -161,6 +162,10 @@ public final class ApiServer implements AutoCloseable {
             send(exchange, 405, error("only GET is supported"));
             return;
         }
+        if (isAsset(path)) {
+            asset(exchange, path);
+            return;
+        }
         if (expectedAuthorization != null && !path.startsWith("/health/") && !authorized(exchange)) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             send(exchange, 401, error("missing or wrong bearer token"));
@@ -189,6 +194,47 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
             default -> send(exchange, 404, error("no such endpoint: " + path));
+        }
+    }
+
+    /** The dashboard's files: its page, its script and style, and the chart library's WebJar. */
+    private static boolean isAsset(String path) {
+        return path.equals("/") || path.startsWith("/ui/") || path.startsWith("/webjars/uplot/");
+    }
+
+    /** uPlot's WebJar version (as in the pom). */
+    static final String UPLOT_VERSION = "1.6.30";
+
+    /** Serves a dashboard file from the jar; needs no token (it holds no data). */
+    private static void asset(HttpExchange exchange, String path) throws IOException {
+        String resource;
+        if (path.equals("/")) {
+            resource = "web/index.html";
+        } else if (path.startsWith("/ui/")) {
+            resource = "web/" + path.substring("/ui/".length());
+        } else {
+            resource = "META-INF/resources/webjars/uplot/" + UPLOT_VERSION + "/" + path.substring("/webjars/uplot/".length());
+        }
+        if (resource.contains("..") || resource.contains("//")) {
+            send(exchange, 404, error("no such file"));
+            return;
+        }
+        byte[] body;
+        try (java.io.InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                send(exchange, 404, error("no such file: " + path));
+                return;
+            }
+            body = in.readAllBytes();
+        }
+        String type = resource.endsWith(".html") ? "text/html; charset=utf-8"
+            : resource.endsWith(".js") ? "text/javascript; charset=utf-8"
+            : resource.endsWith(".css") ? "text/css; charset=utf-8" : "application/octet-stream";
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
         }
     }
 

@@ -1,0 +1,303 @@
+// Engagement dashboard: the chosen metric over time, one line per group, with its ~95 % band;
+// low-sample points hollow and grey, incomplete days dashed; the DAU and MAU behind a ratio below.
+// State lives in the URL. Plain script, one dependency (uPlot, served by the app).
+(function () {
+  'use strict';
+
+  const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+  const TITLES = { er: 'Engagement ratio (DAU / MAU)', er_smoothed: 'Smoothed engagement ratio (mean DAU over 7 days / MAU)',
+    dau: 'Daily active clients', wau: 'Weekly active clients (7 days)', mau: 'Monthly active clients (28 days)' };
+  const isRatio = (m) => m === 'er' || m === 'er_smoothed';
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token');
+  const state = { from: null, to: null, metric: 'er', groupBy: '', filters: {} };
+  let dimensions = [];
+  let mainChart = null;
+  let countsChart = null;
+  let lastAnswer = null;
+  let lastStatus = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  function api(path) {
+    return fetch(path, { headers: token ? { Authorization: 'Bearer ' + token } : {} }).then(async (response) => {
+      let body = {};
+      try { body = await response.json(); } catch (e) { /* not JSON */ }
+      if (!response.ok) {
+        throw new Error(body.error || ('HTTP ' + response.status + ' from ' + path));
+      }
+      return body;
+    });
+  }
+
+  function showError(message) {
+    const box = $('error');
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  function isoDay(date) { return date.toISOString().slice(0, 10); }
+  function addDays(day, n) { const d = new Date(day + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + n); return isoDay(d); }
+
+  async function init() {
+    let listing;
+    try {
+      listing = await api('/v1/dimensions?limit=100');
+    } catch (e) {
+      showError('Cannot list dimensions: ' + e.message);
+      setTimeout(init, 5000);
+      return;
+    }
+    dimensions = listing.dimensions || [];
+    const latest = listing.day || isoDay(new Date());
+    state.to = params.get('to') || latest;
+    state.from = params.get('from') || addDays(state.to, -59);
+    state.metric = TITLES[params.get('metric')] ? params.get('metric') : 'er';
+    state.groupBy = params.get('groupBy') || '';
+    for (const d of dimensions) {
+      const v = params.get(d.name);
+      if (v) { state.filters[d.name] = v.split(',').filter(Boolean); }
+    }
+    buildControls();
+    writeUrl();
+    await refresh();
+    await refreshStatus();
+    setInterval(refresh, 5000);
+    setInterval(refreshStatus, 5000);
+  }
+
+  function buildControls() {
+    $('from').value = state.from;
+    $('to').value = state.to;
+    $('metric').value = state.metric;
+    const groupBy = $('groupBy');
+    for (const d of dimensions) {
+      const option = document.createElement('option');
+      option.value = d.name;
+      option.textContent = d.name;
+      groupBy.appendChild(option);
+    }
+    groupBy.value = state.groupBy;
+    const filters = $('filters');
+    for (const d of dimensions) {
+      const label = document.createElement('label');
+      label.textContent = d.name;
+      const select = document.createElement('select');
+      select.multiple = true;
+      select.id = 'filter-' + d.name;
+      select.dataset.dimension = d.name;
+      const values = new Set((d.values || []).map((v) => v.value));
+      (state.filters[d.name] || []).forEach((v) => values.add(v));
+      for (const value of values) {
+        const option = document.createElement('option');
+        option.value = value;
+        option.textContent = value;
+        option.selected = (state.filters[d.name] || []).includes(value);
+        select.appendChild(option);
+      }
+      label.appendChild(select);
+      filters.appendChild(label);
+    }
+    $('controls').addEventListener('change', () => { readControls(); writeUrl(); refresh(); });
+  }
+
+  function readControls() {
+    state.from = $('from').value;
+    state.to = $('to').value;
+    state.metric = $('metric').value;
+    state.groupBy = $('groupBy').value;
+    state.filters = {};
+    document.querySelectorAll('#filters select').forEach((select) => {
+      const chosen = Array.from(select.selectedOptions).map((o) => o.value);
+      if (chosen.length) { state.filters[select.dataset.dimension] = chosen; }
+    });
+  }
+
+  function query(extra) {
+    const q = new URLSearchParams();
+    q.set('from', state.from);
+    q.set('to', state.to);
+    if (extra) { q.set('metrics', extra); } else { q.set('metric', state.metric); }
+    if (state.groupBy) { q.set('groupBy', state.groupBy); }
+    for (const [name, values] of Object.entries(state.filters)) { q.set(name, values.join(',')); }
+    return q;
+  }
+
+  function writeUrl() {
+    const q = query(null);
+    if (token) { q.set('token', token); }
+    history.replaceState(null, '', '?' + q.toString());
+  }
+
+  async function refresh() {
+    const metrics = isRatio(state.metric) ? state.metric + ',dau,mau' : state.metric;
+    let answer;
+    try {
+      answer = await api('/v1/engagement?' + query(metrics).toString());
+    } catch (e) {
+      showError(e.message);
+      return;
+    }
+    showError(answer.partitions && answer.partitions.answered < answer.partitions.total
+      ? 'Partial answer: ' + answer.partitions.answered + ' of ' + answer.partitions.total
+        + ' partitions could be read; numbers are too low and marked incomplete.' : '');
+    const fingerprint = JSON.stringify(answer.rows) + state.metric;
+    if (lastAnswer && lastAnswer.fingerprint === fingerprint) { return; }
+    lastAnswer = { answer, fingerprint };
+    render(answer);
+  }
+
+  async function refreshStatus() {
+    try {
+      const s = await api('/v1/status');
+      const now = Date.now();
+      let rate = '';
+      if (lastStatus && s.pings.total >= lastStatus.total) {
+        rate = ' · ingest ' + Math.round((s.pings.total - lastStatus.total) * 1000 / (now - lastStatus.at)).toLocaleString() + ' pings/s';
+      }
+      lastStatus = { total: s.pings.total, at: now };
+      $('freshness').textContent = 'last ping ' + (s.lastIngestedTimestamp || 'none yet') + ' · consumer lag '
+        + (s.consumerLag === null || s.consumerLag === undefined ? '?' : s.consumerLag.toLocaleString()) + rate
+        + ' · streams ' + s.state;
+    } catch (e) {
+      $('freshness').textContent = 'status unavailable: ' + e.message;
+    }
+  }
+
+  /** Rows grouped into aligned arrays: one entry per day of the answer. */
+  function shape(answer) {
+    const days = Array.from(new Set(answer.rows.map((r) => r.day))).sort();
+    const index = new Map(days.map((d, i) => [d, i]));
+    const groups = new Map();
+    for (const row of answer.rows) {
+      const key = Object.entries(row.group).map(([k, v]) => k + '=' + v).join(', ') || 'all';
+      if (!groups.has(key)) { groups.set(key, { label: key, rows: new Array(days.length).fill(null) }); }
+      groups.get(key).rows[index.get(row.day)] = row;
+    }
+    const xs = days.map((d) => Date.parse(d + 'T00:00:00Z') / 1000);
+    return { days, xs, groups: Array.from(groups.values()) };
+  }
+
+  function render(answer) {
+    const metric = state.metric;
+    const { days, xs, groups } = shape(answer);
+    $('mainTitle').textContent = TITLES[metric];
+    const data = [xs];
+    const series = [{}];
+    const bands = [];
+    groups.forEach((g, gi) => {
+      const color = COLORS[gi % COLORS.length];
+      const value = (r, f) => (r && r[metric] ? r[metric][f] : null);
+      const base = data.length;
+      data.push(g.rows.map((r) => (r && r.complete ? value(r, 'estimate') : null)));
+      data.push(g.rows.map((r, i) => {
+        // Incomplete days, dashed; joined to their complete neighbours so the line is unbroken.
+        const near = (j) => g.rows[j] && !g.rows[j].complete;
+        return r && (!r.complete || near(i - 1) || near(i + 1)) ? value(r, 'estimate') : null;
+      }));
+      data.push(g.rows.map((r) => value(r, 'lower')));
+      data.push(g.rows.map((r) => value(r, 'upper')));
+      data.push(g.rows.map((r) => (r && r.lowSample ? value(r, 'estimate') : null)));
+      series.push({ label: g.label, stroke: color, width: 2, spanGaps: false });
+      series.push({ label: g.label + ' (incomplete)', stroke: color, width: 2, dash: [6, 4], spanGaps: false });
+      series.push({ label: g.label + ' lower', stroke: 'transparent', points: { show: false } });
+      series.push({ label: g.label + ' upper', stroke: 'transparent', points: { show: false } });
+      series.push({ label: g.label + ' (low sample)', stroke: '#888', paths: () => null,
+        points: { show: true, size: 9, width: 2, stroke: '#888', fill: '#fff' } });
+      bands.push({ series: [base + 3, base + 2], fill: color + '26' });
+    });
+    mainChart = draw($('main'), mainChart, {
+      title: '', height: 340, series, bands, axes: axes(isRatio(metric)),
+      scales: { x: { time: true } }, cursor: { sync: { key: 'engagement' } },
+      legend: { show: false }, hooks: { setCursor: [(u) => tooltip(u, days, groups, metric)] }
+    }, data);
+    legend($('mainLegend'), groups, ''); 
+
+    const counts = $('countsSection');
+    counts.hidden = !isRatio(metric);
+    if (isRatio(metric)) {
+      const cdata = [xs];
+      const cseries = [{}];
+      groups.forEach((g, gi) => {
+        const color = COLORS[gi % COLORS.length];
+        cdata.push(g.rows.map((r) => (r && r.dau ? r.dau.estimate : null)));
+        cdata.push(g.rows.map((r) => (r && r.mau ? r.mau.estimate : null)));
+        cseries.push({ label: g.label + ' DAU', stroke: color, width: 1.5 });
+        cseries.push({ label: g.label + ' MAU', stroke: color, width: 1.5, dash: [2, 3] });
+      });
+      countsChart = draw($('counts'), countsChart, {
+        height: 220, series: cseries, axes: axes(false), scales: { x: { time: true } }, legend: { show: false },
+        cursor: { sync: { key: 'engagement' } }, hooks: { setCursor: [(u) => tooltip(u, days, groups, metric)] }
+      }, cdata);
+      legend($('countsLegend'), groups, ' — solid: DAU, dotted: MAU');
+    }
+    window.engagement = {
+      chart: mainChart, groups: groups.map((g) => g.label), days,
+      lowSamplePoints: groups.reduce((n, g) => n + g.rows.filter((r) => r && r.lowSample).length, 0),
+      incompletePoints: groups.reduce((n, g) => n + g.rows.filter((r) => r && !r.complete).length, 0),
+      showTooltip: (groupIndex, dayIndex) => showTooltipAt(groups, days, metric, dayIndex, 20, 20)
+    };
+  }
+
+  /** One swatch per group (the charts' own legends would list the band and marker series too). */
+  function legend(element, groups, note) {
+    element.innerHTML = '';
+    groups.forEach((g, gi) => {
+      const item = document.createElement('span');
+      item.className = 'swatch';
+      item.style.setProperty('--color', COLORS[gi % COLORS.length]);
+      item.textContent = g.label;
+      element.appendChild(item);
+    });
+    if (note) {
+      element.appendChild(document.createTextNode(note));
+    }
+  }
+
+  function axes(ratio) {
+    return [{}, { size: 70, values: (u, ticks) => ticks.map((v) => (ratio ? v.toFixed(2) : Math.round(v).toLocaleString())) }];
+  }
+
+  function draw(element, existing, options, data) {
+    const width = Math.max(400, element.clientWidth || 900);
+    if (existing && existing.series.length === options.series.length) {
+      existing.setData(data);
+      return existing;
+    }
+    if (existing) { existing.destroy(); }
+    return new uPlot(Object.assign({ width }, options), data, element);
+  }
+
+  function tooltip(u, days, groups, metric) {
+    const idx = u.cursor.idx;
+    if (idx === null || idx === undefined || u.cursor.left < 0) { $('tooltip').hidden = true; return; }
+    const box = u.over.getBoundingClientRect();
+    showTooltipAt(groups, days, metric, idx, box.left + u.cursor.left + 14, box.top + u.cursor.top + 14);
+  }
+
+  function showTooltipAt(groups, days, metric, idx, x, y) {
+    const fmt = (v) => (isRatio(metric) ? v.toFixed(3) : Math.round(v).toLocaleString());
+    const lines = ['<b>' + days[idx] + '</b>'];
+    for (const g of groups) {
+      const r = g.rows[idx];
+      if (!r || !r[metric]) { continue; }
+      const m = r[metric];
+      let line = g.label + ': ' + fmt(m.estimate) + ' [' + fmt(m.lower) + ', ' + fmt(m.upper) + ']';
+      if (r.dau) { line += ' · DAU ' + Math.round(r.dau.estimate).toLocaleString(); }
+      if (r.mau) { line += ' · MAU ' + Math.round(r.mau.estimate).toLocaleString(); }
+      if (r.lowSample) {
+        line += '<br><span class="low">low sample: ' + (r.mau ? 'MAU ' + Math.round(r.mau.estimate) : 'the count')
+          + ' is below ' + lastAnswer.answer.lowSampleThreshold + ' clients, too few for the number to mean much</span>';
+      }
+      if (!r.complete) { line += '<br><i>incomplete: the window starts before the data, the day is within grace, or partitions are missing</i>'; }
+      lines.push(line);
+    }
+    const tip = $('tooltip');
+    tip.innerHTML = lines.join('<br>');
+    tip.style.left = x + 'px';
+    tip.style.top = y + 'px';
+    tip.hidden = false;
+  }
+
+  init();
+})();
