@@ -69,11 +69,17 @@ class DashboardIT {
             WebDriver browser = browser();
             try {
                 LocalDate last = FIRST.plusDays(34);
-                browser.get("http://127.0.0.1:" + port + "/?from=" + FIRST + "&to=" + last
-                    + "&metric=er&groupBy=channel&os=Linux");
+                browser.get("http://127.0.0.1:" + port + "/?from=" + FIRST + "&to=" + last + "&metric=er");
                 JavascriptExecutor js = (JavascriptExecutor) browser;
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
                 wait.until(d -> js.executeScript("return window.engagement && window.engagement.groups.length") != null);
+                assertThat((Long) js.executeScript("return window.engagement.groups.length")).isEqualTo(1L); // "all"
+
+                // A filter and a group-by, chosen in the page.
+                new Select(browser.findElement(By.id("filter-os"))).selectByValue("Linux");
+                new Select(browser.findElement(By.id("groupBy"))).selectByValue("channel");
+                wait.until(d -> d.getCurrentUrl().contains("groupBy=channel") && d.getCurrentUrl().contains("os=Linux"));
+                wait.until(d -> ((Long) js.executeScript("return window.engagement.groups.length")) > 1);
 
                 // One series per channel that has Linux clients.
                 long channels = data.pings.stream().filter(p -> "Linux".equals(p.getOs())).map(Ping::getChannel).distinct().count();
