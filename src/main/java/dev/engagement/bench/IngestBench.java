@@ -75,7 +75,7 @@ public final class IngestBench implements AutoCloseable {
 
     /** What to measure. */
     public record Settings(long pings, int partitions, int clients, int segments, int repetitions,
-                           String flushInterval) {
+                           String flushInterval, int querySegments, int queryDays, int accuracySegments) {
     }
 
     private static final String TOPIC = "bench-pings";
@@ -323,6 +323,12 @@ public final class IngestBench implements AutoCloseable {
         figures.add(naiveBaseline());
         progress.println("bench: fold core ...");
         figures.add(foldCore());
+        progress.printf("bench: queries and state on %,d segments a day over %d days ...%n",
+            settings.querySegments(), settings.queryDays());
+        figures.addAll(QueryAndStateBench.queriesAndState(Files.createDirectories(workDir.resolve("query-store")),
+            settings.querySegments(), settings.queryDays(), Math.max(10, settings.repetitions() * 10)));
+        progress.println("bench: accuracy ...");
+        figures.addAll(QueryAndStateBench.accuracy(settings.accuracySegments(), 11));
         return figures;
     }
 

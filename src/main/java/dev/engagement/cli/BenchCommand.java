@@ -39,13 +39,24 @@ final class BenchCommand implements Callable<Integer> {
         description = "Engagement's engagement.flush-interval for the run (default ${DEFAULT-VALUE}).")
     String flushInterval;
 
+    @Option(names = "--query-segments", defaultValue = "20000",
+        description = "Active segments a day in the query store (default ${DEFAULT-VALUE}).")
+    int querySegments;
+
+    @Option(names = "--query-days", defaultValue = "60", description = "Days in the query store (default ${DEFAULT-VALUE}).")
+    int queryDays;
+
+    @Option(names = "--accuracy-segments", defaultValue = "200",
+        description = "Random segments for the accuracy figures (default ${DEFAULT-VALUE}).")
+    int accuracySegments;
+
     @Option(names = "--out", description = "Also write the figures as JSON here.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         IngestBench.Settings settings = new IngestBench.Settings(pings, partitions, clients, segments, repetitions,
-            flushInterval);
+            flushInterval, querySegments, queryDays, accuracySegments);
         List<IngestBench.Figure> figures;
         try (IngestBench bench = new IngestBench(settings)) {
             figures = bench.runAll(System.err);
@@ -55,8 +66,16 @@ final class BenchCommand implements Callable<Integer> {
         double ingest = figures.get(2).median();
         double naive = figures.get(3).median();
         System.out.printf("%n%-52s %14s %14s %14s%n", "figure (" + repetitions + " repetitions)", "median", "min", "max");
-        for (IngestBench.Figure f : figures) {
+        for (IngestBench.Figure f : figures.subList(0, 5)) {
             System.out.printf("%-52s %,14.0f %,14.0f %,14.0f  %s%n", f.name(), f.median(), f.min(), f.max(), f.unit());
+        }
+        System.out.printf("%n%-52s %14s %14s %14s%n", "queries, state, accuracy", "value / p50", "p95", "p99");
+        for (IngestBench.Figure f : figures.subList(5, figures.size())) {
+            if (f.unit().startsWith("ms")) {
+                System.out.printf("%-52s %,14.1f %,14.1f %,14.1f  ms%n", f.name(), f.median(), f.min(), f.max());
+            } else {
+                System.out.printf("%-52s %,14.1f %14s %14s  %s%n", f.name(), f.median(), "", "", f.unit());
+            }
         }
         System.out.printf("%nEngagement ingest / Streams floor: %5.1f %%   (target >= 75 %%)%n", 100 * ingest / floor);
         System.out.printf("Engagement ingest / bare consumer: %5.1f %%%n", 100 * ingest / bare);

@@ -1,0 +1,268 @@
+package dev.engagement.bench;
+
+import dev.engagement.ping.Days;
+import dev.engagement.query.Answers;
+import dev.engagement.query.EngagementQuery;
+import dev.engagement.query.PartitionQuery;
+import dev.engagement.query.PartitionReader;
+import dev.engagement.query.QueryLimits;
+import dev.engagement.sketch.Estimate;
+import dev.engagement.sketch.Sketches;
+import dev.engagement.store.SegmentDayKey;
+
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.datasketches.hll.Union;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Sections 6 to 8 of the benchmark: query latency on a RocksDB store laid out as the sketch store
+ * ({@code segments} active segments a day over {@code days} days, one partition), state bytes per
+ * segment-day, peak heap and RSS, and the accuracy of DAU and MAU against exact counts.
+ */
+final class QueryAndStateBench {
+
+    private static final String[] CHANNELS = {"release", "beta", "nightly"};
+    private static final String[] OSES = {"Windows_NT", "Darwin", "Linux", "Android", "iOS"};
+    private static final List<String> DIMENSIONS = List.of("channel", "os", "country", "app_version");
+    private static final LocalDate FIRST = LocalDate.of(2026, 8, 1);
+
+    private QueryAndStateBench() {
+    }
+
+    /** Fills the store, then times the queries; returns the figures in report order. */
+    static List<IngestBench.Figure> queriesAndState(Path dir, int segments, int days, int runs)
+        throws RocksDBException, java.io.IOException {
+        RocksDB.loadLibrary();
+        List<IngestBench.Figure> figures = new ArrayList<>();
+        Sketches sketches = new Sketches(Sketches.DEFAULT_LG_K);
+        long tinyBytes = 0;
+        long tinyCount = 0;
+        long largeBytes = 0;
+        long largeCount = 0;
+        try (Options options = new Options().setCreateIfMissing(true);
+             RocksDB db = RocksDB.open(options, dir.toString());
+             WriteOptions write = new WriteOptions().setDisableWAL(true)) {
+            Random random = new Random(7);
+            for (int d = 0; d < days; d++) {
+                int day = Days.of(FIRST.plusDays(d));
+                try (WriteBatch batch = new WriteBatch()) {
+                    for (int s = 0; s < segments; s++) {
+                        int clients = s < 30 ? 5000 : 1 + random.nextInt(6);
+                        HllSketch sketch = sketches.newLive();
+                        for (int c = 0; c < clients; c++) {
+                            sketch.update("c" + s + "-" + random.nextInt(clients * 3 + 1));
+                        }
+                        byte[] bytes = Sketches.toBytes(sketch);
+                        if (clients <= 10) {
+                            tinyBytes += bytes.length;
+                            tinyCount++;
+                        } else {
+                            largeBytes += bytes.length;
+                            largeCount++;
+                        }
+                        String[] segment = {CHANNELS[s % 3], OSES[(s / 3) % 5], "C" + (s / 15) % 60, "v" + (s / 900) % 23};
+                        batch.put(SegmentDayKey.of(day, segment).get(), bytes);
+                    }
+                    db.write(write, batch);
+                }
+            }
+            db.put(SegmentDayKey.meta("closed-through").get(),
+                ByteBuffer.allocate(4).putInt(Days.of(FIRST.plusDays(days - 4))).array());
+            db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true));
+            db.compactRange();
+            long disk;
+            try (var files = Files.walk(dir)) {
+                disk = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            }
+            figures.add(one("state: stored bytes, tiny segment-day (<= 10 clients)", "B", tinyBytes / (double) tinyCount));
+            figures.add(one("state: stored bytes, large segment-day (5000 clients)", "B", largeBytes / (double) largeCount));
+            figures.add(one("state: RocksDB bytes on disk per segment-day", "B", disk / (double) (segments * (long) days)));
+
+            PartitionReader reader = new Reader(db);
+            LocalDate last = FIRST.plusDays(days - 1);
+            QueryLimits limits = QueryLimits.DEFAULTS;
+            Answers answers = new Answers(Sketches.DEFAULT_LG_K, limits);
+            Map<String, Supplier<EngagementQuery>> queries = new LinkedHashMap<>();
+            queries.put("28-day ER, one filter", () -> EngagementQuery.parse(Map.of("from", List.of(last.toString()),
+                "to", List.of(last.toString()), "metrics", List.of("er"), "channel", List.of("release")), DIMENSIONS, limits));
+            queries.put("multi-dimension filter", () -> EngagementQuery.parse(Map.of("from", List.of(last.toString()),
+                "to", List.of(last.toString()), "channel", List.of("release"), "os", List.of("Linux,Darwin")), DIMENSIONS, limits));
+            queries.put("group-by over 35 days", () -> EngagementQuery.parse(Map.of("from",
+                List.of(last.minusDays(Math.min(34, days - 1)).toString()), "to", List.of(last.toString()),
+                "groupBy", List.of("os")), DIMENSIONS, limits));
+            queries.put("dimension listing (MAU by value)", () -> new EngagementQuery(last, last,
+                java.util.EnumSet.of(dev.engagement.query.Metric.MAU), List.of("country"), Map.of()));
+            for (Map.Entry<String, Supplier<EngagementQuery>> q : queries.entrySet()) {
+                EngagementQuery query = q.getValue().get();
+                double[] cold = new double[Math.max(3, runs / 5)];
+                for (int i = 0; i < cold.length; i++) {
+                    PartitionQuery fresh = new PartitionQuery(DIMENSIONS, Sketches.DEFAULT_LG_K, 100_000);
+                    long start = System.nanoTime();
+                    answers.withoutGroupLimit().answer(query, List.of(fresh.answer(query, reader)), 1);
+                    cold[i] = (System.nanoTime() - start) / 1e6;
+                }
+                PartitionQuery cached = new PartitionQuery(DIMENSIONS, Sketches.DEFAULT_LG_K, 100_000);
+                answers.withoutGroupLimit().answer(query, List.of(cached.answer(query, reader)), 1);
+                double[] warm = new double[runs];
+                for (int i = 0; i < runs; i++) {
+                    long start = System.nanoTime();
+                    answers.withoutGroupLimit().answer(query, List.of(cached.answer(query, reader)), 1);
+                    warm[i] = (System.nanoTime() - start) / 1e6;
+                }
+                figures.add(percentiles("query cold: " + q.getKey(), cold));
+                figures.add(percentiles("query warm: " + q.getKey(), warm));
+            }
+        }
+        figures.add(one("peak heap (all pools)", "MB", peakHeap() / 1048576.0));
+        figures.add(one("peak RSS", "MB", peakRss() / 1048576.0));
+        return figures;
+    }
+
+    /** RMSE of DAU and MAU against exact sets over random segments, and coverage of the ~95 % bounds. */
+    static List<IngestBench.Figure> accuracy(int segments, long seed) {
+        Random random = new Random(seed);
+        Sketches sketches = new Sketches(Sketches.DEFAULT_LG_K);
+        double dauSq = 0;
+        double mauSq = 0;
+        int dauIn = 0;
+        int mauIn = 0;
+        for (int s = 0; s < segments; s++) {
+            int population = new int[] {200, 2_000, 20_000, 100_000}[random.nextInt(4)];
+            Union mau = sketches.newUnion();
+            Set<Integer> exactMau = new HashSet<>();
+            HllSketch lastDay = null;
+            int exactDau = 0;
+            for (int d = 0; d < 28; d++) {
+                HllSketch day = sketches.newLive();
+                int active = 0;
+                for (int c = 0; c < population; c++) {
+                    if (random.nextDouble() < 0.3) {
+                        day.update("s" + s + "-c" + c);
+                        exactMau.add(c);
+                        active++;
+                    }
+                }
+                mau.update(HllSketch.heapify(Sketches.toBytes(day)));
+                lastDay = day;
+                exactDau = active;
+            }
+            Estimate dau = Sketches.estimate(lastDay);
+            Estimate m = new Estimate(mau.getEstimate(), mau.getLowerBound(2), mau.getUpperBound(2));
+            dauSq += Math.pow((dau.estimate() - exactDau) / exactDau, 2);
+            mauSq += Math.pow((m.estimate() - exactMau.size()) / exactMau.size(), 2);
+            dauIn += dau.contains(exactDau) ? 1 : 0;
+            mauIn += m.contains(exactMau.size()) ? 1 : 0;
+        }
+        return List.of(
+            one("accuracy: RMSE of DAU (relative)", "%", 100 * Math.sqrt(dauSq / segments)),
+            one("accuracy: RMSE of MAU, union of 28 days (relative)", "%", 100 * Math.sqrt(mauSq / segments)),
+            one("accuracy: coverage of DAU ~95 % bounds", "%", 100.0 * dauIn / segments),
+            one("accuracy: coverage of MAU ~95 % bounds", "%", 100.0 * mauIn / segments));
+    }
+
+    private static IngestBench.Figure one(String name, String unit, double value) {
+        return new IngestBench.Figure(name, unit, value, value, value);
+    }
+
+    /** p50 as the median column, p95 as min, p99 as max (named in the unit). */
+    private static IngestBench.Figure percentiles(String name, double[] millis) {
+        double[] s = millis.clone();
+        Arrays.sort(s);
+        return new IngestBench.Figure(name, "ms (p50, p95, p99)", at(s, 50), at(s, 95), at(s, 99));
+    }
+
+    private static double at(double[] sorted, int percentile) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1)];
+    }
+
+    private static long peakHeap() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak;
+    }
+
+    private static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    /** A partition reader over a raw RocksDB laid out as the sketch store. */
+    private static final class Reader implements PartitionReader {
+        private final RocksDB db;
+
+        Reader(RocksDB db) {
+            this.db = db;
+        }
+
+        @Override
+        public int partition() {
+            return 0;
+        }
+
+        @Override
+        public void scan(int fromDay, int toDay, Visitor visitor) {
+            byte[] end = SegmentDayKey.dayStart(toDay + 1).get();
+            try (RocksIterator it = db.newIterator()) {
+                for (it.seek(SegmentDayKey.dayStart(Math.max(fromDay, 0)).get()); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (Arrays.compareUnsigned(key, end) >= 0) {
+                        break;
+                    }
+                    visitor.visit(key, it.value());
+                }
+            }
+        }
+
+        @Override
+        public int closedThrough() {
+            try {
+                byte[] v = db.get(SegmentDayKey.meta("closed-through").get());
+                return v == null ? -1 : ByteBuffer.wrap(v).getInt();
+            } catch (RocksDBException e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public int firstDay() {
+            try (RocksIterator it = db.newIterator()) {
+                it.seekToFirst();
+                return it.isValid() && !SegmentDayKey.isMeta(it.key()) ? SegmentDayKey.day(it.key()) : -1;
+            }
+        }
+    }
+}
