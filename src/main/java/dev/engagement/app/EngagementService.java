@@ -14,10 +14,6 @@ import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -33,7 +29,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +47,7 @@ public final class EngagementService implements AutoCloseable {
     private final ScheduledExecutorService summary;
     private long lastSummaryTotal;
     private final int partitions;
+    private final String group;
     private final Map<String, java.util.function.Supplier<Object>> extraStatus = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Object> cachedLag = Map.of();
     private volatile long lagAt;
@@ -64,7 +60,9 @@ public final class EngagementService implements AutoCloseable {
         this.app = app;
         this.admin = admin;
         this.partitions = app.pingPartitions();
-        String server = EngagementApp.streamsConfig(config).getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        java.util.Properties streamsConfig = EngagementApp.streamsConfig(config);
+        this.group = streamsConfig.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+        String server = streamsConfig.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
         QueryLimits limits = new QueryLimits(config.intSetting("engagement.query.max-range-days"),
             config.intSetting("engagement.query.max-groups"), config.intSetting("engagement.query.low-sample-clients"),
@@ -74,7 +72,7 @@ public final class EngagementService implements AutoCloseable {
             new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
             new Answers(config.lgK(), limits));
         queries.timeout(Durations.parse("engagement.query.timeout", config.setting("engagement.query.timeout")));
-        this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(EngagementApp.streamsConfig(config)
+        this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(streamsConfig
             .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
             config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
@@ -155,24 +153,9 @@ public final class EngagementService implements AutoCloseable {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         try {
-            String group = EngagementApp.streamsConfig(config).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                latest.put(new TopicPartition(config.pingsTopic(), p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
-                .get(5, TimeUnit.SECONDS);
-            long lag = 0;
-            long end = 0;
-            for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
-                OffsetAndMetadata c = committed.get(e.getKey());
-                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
-                end += e.getValue().offset();
-            }
-            out.put("consumerLag", lag);
-            out.put("pingsTopicEndOffsetSum", end);
+            Topics.Lag lag = Topics.lag(admin, group, config.pingsTopic(), partitions, Duration.ofSeconds(5));
+            out.put("consumerLag", lag.lag());
+            out.put("pingsTopicEndOffsetSum", lag.endOffsets());
         } catch (Exception e) {
             out.put("consumerLag", null);
         }

@@ -151,6 +151,36 @@ public final class Topics {
         return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
     }
 
+    /**
+     * How far a consumer group is behind a topic.
+     *
+     * @param lag        end offsets minus committed offsets, summed over partitions (a partition
+     *                   without a committed offset counts whole)
+     * @param endOffsets the end offsets, summed
+     */
+    public record Lag(long lag, long endOffsets) {
+    }
+
+    /** The lag of a group on partitions {@code 0..partitions-1} of a topic. */
+    public static Lag lag(Admin admin, String group, String topic, int partitions, Duration timeout)
+        throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new LinkedHashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+        }
+        long lag = 0;
+        long end = 0;
+        for (var e : admin.listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).entrySet()) {
+            var c = committed.get(e.getKey());
+            lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            end += e.getValue().offset();
+        }
+        return new Lag(lag, end);
+    }
+
     /** The names of every topic Engagement reads or writes. */
     public static Set<String> all(EngagementConfig config) {
         return Set.of(config.pingsTopic(), config.deadLetterTopic(), config.lateTopic(), config.partialsTopic(),

@@ -88,7 +88,7 @@ final class QueryAndStateBench {
                     db.write(write, batch);
                 }
             }
-            db.put(SegmentDayKey.meta("closed-through").get(),
+            db.put(SegmentDayKey.CLOSED_THROUGH.get(),
                 ByteBuffer.allocate(4).putInt(Days.of(FIRST.plusDays(days - 4))).array());
             db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true));
             db.compactRange();
@@ -250,8 +250,7 @@ final class QueryAndStateBench {
         @Override
         public int closedThrough() {
             try {
-                byte[] v = db.get(SegmentDayKey.meta("closed-through").get());
-                return v == null ? -1 : ByteBuffer.wrap(v).getInt();
+                return SegmentDayKey.metaInt(db.get(SegmentDayKey.CLOSED_THROUGH.get()), -1);
             } catch (RocksDBException e) {
                 return -1;
             }

@@ -23,14 +23,19 @@ public record PartitionAnswer(int partition, int closedThrough, int firstDay, Ma
     public record GroupDay(List<String> group, int day) implements Comparable<GroupDay> {
         @Override
         public int compareTo(GroupDay o) {
-            for (int i = 0; i < Math.min(group.size(), o.group.size()); i++) {
-                int c = group.get(i).compareTo(o.group.get(i));
+            int c = compareGroups(group, o.group);
+            return c != 0 ? c : Integer.compare(day, o.day);
+        }
+
+        /** Groups in value order, value by value; a shorter group first when one is a prefix. */
+        static int compareGroups(List<String> a, List<String> b) {
+            for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+                int c = a.get(i).compareTo(b.get(i));
                 if (c != 0) {
                     return c;
                 }
             }
-            int c = Integer.compare(group.size(), o.group.size());
-            return c != 0 ? c : Integer.compare(day, o.day);
+            return Integer.compare(a.size(), b.size());
         }
     }
 }

@@ -168,7 +168,7 @@ public final class PartitionQuery {
     }
 
     static int compareGroups(List<String> a, List<String> b) {
-        return new PartitionAnswer.GroupDay(a, 0).compareTo(new PartitionAnswer.GroupDay(b, 0));
+        return PartitionAnswer.GroupDay.compareGroups(a, b);
     }
 
     private static BadQueryException tooManyGroups(int maxGroups) {

@@ -92,10 +92,7 @@ public final class QueryService implements AutoCloseable {
         int latest = -1;
         for (int p = 0; p < partitions; p++) {
             try {
-                ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
-                    .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
-                    .withPartition(p).enableStaleStores());
-                latest = Math.max(latest, new StorePartitionReader(p, store).lastDay());
+                latest = Math.max(latest, reader(p).lastDay());
             } catch (RuntimeException e) {
                 // not here, or not readable now
             }
@@ -143,15 +140,24 @@ public final class QueryService implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int p : wanted) {
             try {
-                ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
-                    .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
-                    .withPartition(p).enableStaleStores());
-                out.add(partitionQuery.answer(query, new StorePartitionReader(p, store), maxGroups, deadline));
+                out.add(partitionQuery.answer(query, reader(p), maxGroups, deadline));
             } catch (InvalidStateStoreException e) {
                 LOG.debug("partition {} not readable here: {}", p, e.getMessage());
             }
         }
         return out;
+    }
+
+    /**
+     * A partition's sketch store on this instance, active or standby (stale stores allowed).
+     *
+     * @throws InvalidStateStoreException when it is not here or not readable now
+     */
+    private StorePartitionReader reader(int partition) {
+        ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
+            .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
+            .withPartition(partition).enableStaleStores());
+        return new StorePartitionReader(partition, store);
     }
 
     /** Decides where each partition is read: here, or on which other instance. */

@@ -7,7 +7,6 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-import java.nio.ByteBuffer;
 
 /** Reads one partition's sketch store through Interactive Queries. */
 final class StorePartitionReader implements PartitionReader {
@@ -45,8 +44,7 @@ final class StorePartitionReader implements PartitionReader {
 
     @Override
     public int closedThrough() {
-        byte[] value = store.get(SegmentDayKey.meta("closed-through"));
-        return value == null || value.length != 4 ? -1 : ByteBuffer.wrap(value).getInt();
+        return SegmentDayKey.metaInt(store.get(SegmentDayKey.CLOSED_THROUGH), -1);
     }
 
     /** The last day with data in this partition, or -1. */

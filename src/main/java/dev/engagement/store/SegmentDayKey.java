@@ -78,6 +78,17 @@ public final class SegmentDayKey {
         return Bytes.wrap(segment);
     }
 
+    /**
+     * Metadata of a task's sketch store: the last day that partition has closed (int32), written by
+     * the fold and read by queries for {@code complete}.
+     */
+    public static final Bytes CLOSED_THROUGH = meta("closed-through");
+
+    /** An int32 metadata value, or {@code absent} when there is none. */
+    public static int metaInt(byte[] value, int absent) {
+        return value == null || value.length != 4 ? absent : java.nio.ByteBuffer.wrap(value).getInt();
+    }
+
     /** A metadata key: {@code 0xFF}, then the UTF-8 name. */
     public static Bytes meta(String name) {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);

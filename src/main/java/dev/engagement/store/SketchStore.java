@@ -42,7 +42,7 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     CachedStateStore<Bytes, byte[]> {
 
     /** A live sketch and whether it changed since it was last written / sent downstream. */
-    public static final class Live {
+    private static final class Live {
         final Bytes key;
         final HllSketch sketch;
         boolean storeDirty;
@@ -53,11 +53,6 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
             this.key = key;
             this.sketch = sketch;
             this.bytes = bytes;
-        }
-
-        /** The live sketch; the caller updates it. */
-        public HllSketch sketch() {
-            return sketch;
         }
     }
 

@@ -40,7 +40,6 @@ import java.nio.charset.StandardCharsets;
 final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     private static final String CAP_PREFIX = "cap/";
-    private static final Bytes CLOSED_THROUGH = SegmentDayKey.meta("closed-through");
     private static final Bytes PURGED_THROUGH = SegmentDayKey.meta("purged-through");
     /** The last closed day whose closed partials were sent before a commit (written at commit). */
     private static final Bytes SENT_THROUGH = SegmentDayKey.meta("closed-sent-through");
@@ -74,7 +73,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.decoder = new PingDecoder(registry);
         this.rules = new PingRules(settings.latenessWindow());
         this.caps = new ValueCaps(settings.dimensions(), this::persistAdmission);
-        this.closedThrough = readMetaInt(CLOSED_THROUGH, -1);
+        this.closedThrough = readMetaInt(SegmentDayKey.CLOSED_THROUGH, -1);
         this.purgedThrough = readMetaInt(PURGED_THROUGH, -1);
         restoreAdmissions();
         // Forwarding is not allowed in init: the first punctuation re-sends what a crash or a task
@@ -227,7 +226,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         }
         store.evict(lastClosable);
         closedThrough = lastClosable;
-        store.put(CLOSED_THROUGH, intBytes(closedThrough));
+        store.put(SegmentDayKey.CLOSED_THROUGH, intBytes(closedThrough));
         forwardWatermark(streamTime);
         store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
     }
@@ -256,8 +255,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     private int readMetaInt(Bytes key, int absent) {
-        byte[] value = store.get(key);
-        return value == null || value.length != 4 ? absent : ByteBuffer.wrap(value).getInt();
+        return SegmentDayKey.metaInt(store.get(key), absent);
     }
 
     private static byte[] intBytes(int value) {

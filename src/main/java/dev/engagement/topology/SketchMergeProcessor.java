@@ -59,7 +59,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         this.pending = context.getStateStore(EngagementTopology.PENDING_STORE);
         for (int p = 0; p < inputPartitions; p++) {
             byte[] stored = partials.get(Bytes.wrap(Partial.watermarkKey(p)));
-            watermarks[p] = stored == null ? -1 : ByteBuffer.wrap(stored).getInt();
+            watermarks[p] = SegmentDayKey.metaInt(stored, -1);
         }
         context.schedule(config.downstreamInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
