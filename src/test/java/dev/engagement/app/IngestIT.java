@@ -9,6 +9,7 @@ import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.testing.KafkaTestUtils;
+import dev.engagement.testing.KafkaBroker;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
@@ -27,9 +28,8 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -56,7 +56,8 @@ class IngestIT {
     private static final int PARTITIONS = 3;
     private static final LocalDate FIRST_DAY = LocalDate.of(2026, 9, 1);
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
     private static final EmbeddedSchemaRegistry REGISTRY = new EmbeddedSchemaRegistry();
     private static final TestData DATA = new TestData(FIRST_DAY, 4, 1500, 3000, 42);
     private static final byte[][] BAD = {new byte[] {1, 2, 3}, new byte[] {0, 0, 0, 0, 77, 1, 2}};
@@ -64,19 +65,11 @@ class IngestIT {
     @TempDir
     Path stateDir;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start(Files.createTempDirectory("engagement-broker"), false);
-    }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     private EngagementConfig config(String name) {
         Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("bootstrap.servers", KAFKA.bootstrapServers());
         p.put("application.id", name);
         p.put("state.dir", stateDir.resolve(name).toString());
         p.put("commit.interval.ms", "300");
@@ -93,7 +86,7 @@ class IngestIT {
     }
 
     private static void createPingsTopic(String topic) throws Exception {
-        KafkaTestUtils.createTopic(kafka.bootstrapServers(), topic, PARTITIONS);
+        KafkaTestUtils.createTopic(KAFKA.bootstrapServers(), topic, PARTITIONS);
     }
 
     /** Produces pings (and the bad records) with each client on a fixed partition, in data order. */
@@ -105,7 +98,7 @@ class IngestIT {
                 records.add(new ProducerRecord<>(topic, 0, null, bad));
             }
         }
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), records);
+        KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), records);
     }
 
     /** Every partition's stored sketch per (partition, key), read through Interactive Queries. */
@@ -191,7 +184,7 @@ class IngestIT {
     private static Map<String, SegmentDaySketch> awaitDownstream(EngagementConfig config, Map<String, byte[]> unions) {
         Map<String, SegmentDaySketch> downstream = new HashMap<>();
         try (KafkaConsumer<String, SegmentDaySketch> consumer = new KafkaConsumer<>(Map.<String, Object>of(
-            "bootstrap.servers", kafka.bootstrapServers(), "group.id", config.kafka().get("application.id") + "-reader",
+            "bootstrap.servers", KAFKA.bootstrapServers(), "group.id", config.kafka().get("application.id") + "-reader",
             "auto.offset.reset", "earliest"),
             new StringDeserializer(), new AvroWireDeserializer<>(REGISTRY, SegmentDaySketch.getClassSchema()))) {
             consumer.subscribe(List.of(config.sketchesTopic()));
@@ -262,7 +255,7 @@ class IngestIT {
     private static int rewind(EngagementConfig config, int records) throws Exception {
         String group = config.kafka().get("application.id");
         int moved = 0;
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", KAFKA.bootstrapServers()))) {
             Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
             Map<TopicPartition, OffsetAndMetadata> rewound = new HashMap<>();

@@ -1,6 +1,5 @@
 package dev.engagement.cli;
 
-import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementApp;
 import dev.engagement.avro.Ping;
 import dev.engagement.avro.SegmentDaySketch;
@@ -9,6 +8,7 @@ import dev.engagement.registry.AvroWireDeserializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.AppProcess;
 import dev.engagement.testing.KafkaTestUtils;
+import dev.engagement.testing.KafkaBroker;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
 
@@ -19,10 +19,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -49,20 +48,13 @@ class CrashIT {
     private static final LocalDate FIRST = LocalDate.of(2026, 9, 1);
     private static final EmbeddedSchemaRegistry REGISTRY = new EmbeddedSchemaRegistry();
     private static final TestData DATA = new TestData(FIRST, 4, 2000, 6000, 23);
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start(Files.createTempDirectory("crash-it-broker"), false);
-    }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"at_least_once", "exactly_once_v2"})
@@ -70,11 +62,11 @@ class CrashIT {
         int kills = Integer.getInteger("crash.kills", 2);
         String name = "crash-" + guarantee.replace('_', '-');
         String pings = name + "-pings";
-        KafkaTestUtils.createTopic(kafka.bootstrapServers(), pings, PARTITIONS);
+        KafkaTestUtils.createTopic(KAFKA.bootstrapServers(), pings, PARTITIONS);
 
         // The uninterrupted reference, in this JVM, over all the pings.
         List<Ping> all = DATA.pings;
-        KafkaTestUtils.produceAll(kafka.bootstrapServers(), KafkaTestUtils.pingRecords(pings, all, REGISTRY, PARTITIONS));
+        KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(pings, all, REGISTRY, PARTITIONS));
         Map<String, String> reference;
         EngagementConfig straight = EngagementConfig.from(properties(name + "-straight", pings, guarantee, 0));
         try (EngagementApp app = EngagementApp.start(straight, REGISTRY)) {
@@ -85,7 +77,7 @@ class CrashIT {
         // The same pings on a second topic, produced a portion at a time while `run` works, so each
         // SIGKILL lands in the middle of ingest.
         String crashPings = name + "-crash-pings";
-        KafkaTestUtils.createTopic(kafka.bootstrapServers(), crashPings, PARTITIONS);
+        KafkaTestUtils.createTopic(KAFKA.bootstrapServers(), crashPings, PARTITIONS);
         int portion = all.size() / (kills + 1);
         assertThat(reference).isNotEmpty();
 
@@ -102,7 +94,7 @@ class CrashIT {
                 config.toString())) {
                 Poll.until("run " + k + " ready", Duration.ofSeconds(90),
                     () -> run.get("/health/ready").status() == 200);
-                KafkaTestUtils.produceAll(kafka.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
+                KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
                     all.subList(k * portion, (k + 1) * portion), REGISTRY, PARTITIONS));
                 Thread.sleep(random.nextInt(400)); // a random point of the ingest
                 run.kill();
@@ -111,7 +103,7 @@ class CrashIT {
         EngagementConfig crashedConfig = EngagementConfig.from(crashed);
         try (AppProcess run = AppProcess.start(dir.resolve(name + "-final.log"), port, "run", "--config",
             config.toString())) {
-            KafkaTestUtils.produceAll(kafka.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
+            KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
                 all.subList(kills * portion, all.size()), REGISTRY, PARTITIONS));
             awaitCommitted(name + "-crashed", crashPings);
             Map<String, String> after = downstreamStable(crashedConfig.sketchesTopic());
@@ -122,7 +114,7 @@ class CrashIT {
 
     private java.util.Properties properties(String id, String pings, String guarantee, int port) {
         java.util.Properties p = new java.util.Properties();
-        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
+        p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
         p.setProperty("application.id", id);
         p.setProperty("processing.guarantee", guarantee);
         p.setProperty("state.dir", dir.resolve(id).toString());
@@ -144,7 +136,7 @@ class CrashIT {
 
     /** Waits until the group has committed every ping of the topic. */
     private static void awaitCommitted(String group, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", KAFKA.bootstrapServers()))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < PARTITIONS; p++) {
                 latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
@@ -168,7 +160,7 @@ class CrashIT {
     private static Map<String, String> downstreamStable(String topic) {
         Map<String, String> latest = new HashMap<>();
         try (KafkaConsumer<String, SegmentDaySketch> consumer = new KafkaConsumer<>(Map.<String, Object>of(
-            "bootstrap.servers", kafka.bootstrapServers(), "group.id", topic + "-reader-" + System.nanoTime(),
+            "bootstrap.servers", KAFKA.bootstrapServers(), "group.id", topic + "-reader-" + System.nanoTime(),
             "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
             new StringDeserializer(), new AvroWireDeserializer<>(REGISTRY, SegmentDaySketch.getClassSchema()))) {
             consumer.subscribe(List.of(topic));

@@ -1,17 +1,15 @@
 package dev.engagement.cli;
 
-import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.avro.Ping;
 import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.testing.AppProcess;
+import dev.engagement.testing.KafkaBroker;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.RegistryServer;
 import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,20 +33,13 @@ class RunIT {
     static final RegistryServer REGISTRY = new RegistryServer();
 
     private static final String TOKEN = "token-that-must-not-be-logged";
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start(Files.createTempDirectory("run-it-broker"), false);
-    }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        kafka.close();
-    }
 
     @Test
     void runsAgainstARealBrokerAndRegistryAndCountsWhatReplayProduces() throws Exception {
@@ -64,7 +55,7 @@ class RunIT {
         int port = AppProcess.freePort();
         Path config = dir.resolve("app.properties");
         Files.writeString(config, String.join("\n",
-            "bootstrap.servers=" + kafka.bootstrapServers(),
+            "bootstrap.servers=" + KAFKA.bootstrapServers(),
             "application.id=run-it",
             "state.dir=" + dir.resolve("state"),
             "commit.interval.ms=500",
@@ -79,7 +70,7 @@ class RunIT {
 
         try (AppProcess run = AppProcess.start(dir.resolve("run.log"), port, "run", "--config", config.toString())) {
             Poll.until("run ready", Duration.ofSeconds(90), () -> run.get("/health/ready").status() == 200);
-            int exit = Main.execute("replay", pings.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
+            int exit = Main.execute("replay", pings.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(),
                 "--schema-registry", REGISTRY.url());
             assertThat(exit).isZero();
             Poll.until("every replayed ping counted", Duration.ofSeconds(60),

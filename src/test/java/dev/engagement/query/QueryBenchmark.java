@@ -81,7 +81,7 @@ public final class QueryBenchmark {
                 }
             }
             // Every day but the last three has passed grace.
-            store.put(SegmentDayKey.meta("closed-through"),
+            store.put(SegmentDayKey.CLOSED_THROUGH,
                 java.nio.ByteBuffer.allocate(4).putInt(Days.of(first.plusDays(days - 4))).array());
             store.flush();
             System.out.printf("filled: %,d client updates, %,d segment-days, %.1f s%n", pings,
