@@ -5,11 +5,13 @@ import dev.engagement.app.Topics;
 import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.ping.PingRules;
+import dev.engagement.ping.SegmentIndex;
 import dev.engagement.ping.ValueCaps;
 import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.sketch.Sketches;
+import dev.engagement.store.LiveSketches;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
@@ -71,7 +73,8 @@ public final class IngestBench implements AutoCloseable {
 
     /** What to measure. */
     public record Settings(long pings, int partitions, int clients, int segments, int repetitions,
-                           String flushInterval, int querySegments, int queryDays, int accuracySegments) {
+                           String flushInterval, String downstreamInterval, int querySegments, int queryDays,
+                           int accuracySegments) {
     }
 
     private static final String TOPIC = "bench-pings";
@@ -174,10 +177,14 @@ public final class IngestBench implements AutoCloseable {
         double[] rates = new double[settings.repetitions()];
         for (int r = 0; r < rates.length; r++) {
             String id = "bench-engagement-" + (run++);
-            EngagementConfig runConfig = EngagementConfig.defaults(Map.of("engagement.topic.pings", TOPIC,
+            Map<String, String> overrides = new HashMap<>(Map.of("engagement.topic.pings", TOPIC,
                 "engagement.topic.partials", id + "-partials", "engagement.topic.sketches", id + "-sketches",
                 "engagement.topic.dead-letter", id + "-dead-letter", "engagement.topic.late", id + "-late",
                 "engagement.flush-interval", settings.flushInterval(), "bootstrap.servers", kafka.bootstrapServers()));
+            if (settings.downstreamInterval() != null) {
+                overrides.put("engagement.downstream-interval", settings.downstreamInterval());
+            }
+            EngagementConfig runConfig = EngagementConfig.defaults(overrides);
             try (Admin admin = admin()) {
                 Topics.ensure(admin, runConfig, settings.partitions(), (short) -1);
             }
@@ -234,17 +241,15 @@ public final class IngestBench implements AutoCloseable {
         Sketches sketches = new Sketches(config.lgK());
         double[] rates = new double[Math.max(3, settings.repetitions())];
         for (int r = -1; r < rates.length; r++) {
-            ValueCaps caps = new ValueCaps(config.dimensions(), (d, v) -> { });
-            Map<Bytes, HllSketch> live = new HashMap<>();
+            // The fold processor's own per-ping path: segment id, live sketch, HLL update.
+            SegmentIndex segments = new SegmentIndex(new ValueCaps(config.dimensions(), (d, v) -> { }));
+            LiveSketches live = new LiveSketches(sketches);
+            live.storedThrough(-1); // nothing stored: no reads on first touch
+            LiveSketches.SegmentKeys keys = (day, segment) -> SegmentDayKey.of(day, segments.values(segment));
             long start = System.nanoTime();
             for (Ping ping : pings) {
-                Bytes key = SegmentDayKey.of(PingRules.activityDay(ping), caps.segmentOf(ping));
-                HllSketch sketch = live.get(key);
-                if (sketch == null) {
-                    sketch = sketches.newLive();
-                    live.put(key, sketch);
-                }
-                sketch.update(ping.getClientId());
+                live.sketchFor(PingRules.activityDay(ping), segments.idOf(ping), keys, key -> null)
+                    .update(ping.getClientId());
             }
             if (r >= 0) { // r = -1 is a warm-up
                 rates[r] = n / seconds(start);

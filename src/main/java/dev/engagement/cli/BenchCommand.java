@@ -39,6 +39,10 @@ final class BenchCommand implements Callable<Integer> {
         description = "Engagement's engagement.flush-interval for the run (default ${DEFAULT-VALUE}).")
     String flushInterval;
 
+    @Option(names = "--downstream-interval",
+        description = "Engagement's engagement.downstream-interval for the run (default: the product default).")
+    String downstreamInterval;
+
     @Option(names = "--query-segments", defaultValue = "20000",
         description = "Active segments a day in the query store (default ${DEFAULT-VALUE}).")
     int querySegments;
@@ -56,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         IngestBench.Settings settings = new IngestBench.Settings(pings, partitions, clients, segments, repetitions,
-            flushInterval, querySegments, queryDays, accuracySegments);
+            flushInterval, downstreamInterval, querySegments, queryDays, accuracySegments);
         List<IngestBench.Figure> figures;
         try (IngestBench bench = new IngestBench(settings)) {
             figures = bench.runAll(System.err);
@@ -85,7 +89,8 @@ final class BenchCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = json.createObjectNode();
         root.putObject("settings").put("pings", pings).put("partitions", partitions).put("clients", clients)
-            .put("segments", segments).put("repetitions", repetitions).put("flushInterval", flushInterval);
+            .put("segments", segments).put("repetitions", repetitions).put("flushInterval", flushInterval)
+            .put("downstreamInterval", downstreamInterval);
         ArrayNode list = root.putArray("figures");
         figures.forEach(f -> list.addObject().put("name", f.name()).put("unit", f.unit()).put("median", f.median())
             .put("min", f.min()).put("max", f.max()));

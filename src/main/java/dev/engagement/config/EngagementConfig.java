@@ -76,7 +76,7 @@ public record EngagementConfig(
         Map.entry("engagement.lateness-window", "28d"),
         Map.entry("engagement.retention", "400d"),
         Map.entry("engagement.flush-interval", "1s"),
-        Map.entry("engagement.downstream-interval", "5s"),
+        Map.entry("engagement.downstream-interval", "1m"),
         Map.entry("engagement.max-live-sketches", "50000"),
         Map.entry("engagement.schema-registry.url", EMBEDDED),
         Map.entry("engagement.schema-registry.basic-auth-user-info", ""),

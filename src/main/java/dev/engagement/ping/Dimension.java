@@ -4,6 +4,7 @@ import dev.engagement.avro.Ping;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One segment dimension: a top-level ping field ({@code channel}, {@code os}, ...) or an attribute
@@ -45,16 +46,31 @@ public record Dimension(String name, int maxValues) {
 
     /** The raw value of this dimension in a ping: {@link #NONE} when missing or empty, never null. */
     public String rawValue(Ping ping) {
-        String value = switch (name) {
-            case "app_name" -> ping.getAppName();
-            case "channel" -> ping.getChannel();
-            case "os" -> ping.getOs();
-            case "os_version" -> ping.getOsVersion();
-            case "country" -> ping.getCountry();
-            case "locale" -> ping.getLocale();
-            case "app_version" -> ping.getAppVersion();
-            default -> attribute(ping.getAttributes(), name.substring(ATTRIBUTE_PREFIX.length()));
+        return normalize(field().apply(ping));
+    }
+
+    /**
+     * Reads this dimension's field from a ping, as is (null when missing). Resolve it once and keep
+     * it: the per-ping path then does no name lookup.
+     */
+    public Function<Ping, String> field() {
+        return switch (name) {
+            case "app_name" -> Ping::getAppName;
+            case "channel" -> Ping::getChannel;
+            case "os" -> Ping::getOs;
+            case "os_version" -> Ping::getOsVersion;
+            case "country" -> Ping::getCountry;
+            case "locale" -> Ping::getLocale;
+            case "app_version" -> Ping::getAppVersion;
+            default -> {
+                String key = name.substring(ATTRIBUTE_PREFIX.length());
+                yield ping -> attribute(ping.getAttributes(), key);
+            }
         };
+    }
+
+    /** A field's value as a dimension value: {@link #NONE} for missing or empty, {@link #OTHER} for too long. */
+    public static String normalize(String value) {
         if (value == null || value.isEmpty()) {
             return NONE;
         }

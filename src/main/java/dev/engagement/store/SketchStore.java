@@ -21,11 +21,10 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * The sketches of one task: live {@code HLL_8} sketches for the (segment, day)s touched since they
@@ -41,58 +40,46 @@ import java.util.Map;
 public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Bytes, byte[]>,
     CachedStateStore<Bytes, byte[]> {
 
-    /** A live sketch and whether it changed since it was last written / sent downstream. */
-    private static final class Live {
-        final Bytes key;
-        final HllSketch sketch;
-        boolean storeDirty;
-        boolean downstreamDirty;
-        byte[] bytes;
-
-        Live(Bytes key, HllSketch sketch, byte[] bytes) {
-            this.key = key;
-            this.sketch = sketch;
-            this.bytes = bytes;
-        }
-    }
-
     private final KeyValueStore<Bytes, byte[]> inner;
-    private final Sketches sketches;
-    private final Map<Bytes, Live> live = new HashMap<>();
-    // Changed since the last write / downstream send: a flush costs what changed, not what is live.
-    private final List<Live> storeDirty = new ArrayList<>();
-    private final List<Live> downstreamDirty = new ArrayList<>();
+    private final LiveSketches live;
     private final Map<Bytes, byte[]> atCommit = new HashMap<>();
     private InternalProcessorContext<?, ?> internalContext;
     private long changelogTimestamp;
+    private long lastFlushMs;
 
     SketchStore(KeyValueStore<Bytes, byte[]> inner, Sketches sketches) {
         this.inner = inner;
-        this.sketches = sketches;
+        this.live = new LiveSketches(sketches);
     }
 
     // ---- stream-thread API --------------------------------------------------------------------
 
     /**
-     * The live sketch of a (segment, day), loaded from RocksDB on first touch, and marked dirty:
-     * the caller is about to update it.
+     * Makes every stored sketch of {@code fromDay} and later live, so that a first touch of those
+     * days needs no RocksDB read. Stops past {@code limit} sketches (first touches then read RocksDB).
+     *
+     * @param segmentOf the segment id of a stored key
+     * @return how many sketches were loaded
      */
-    public HllSketch sketchFor(Bytes key) {
-        Live entry = live.get(key);
-        if (entry == null) {
-            byte[] stored = inner.get(key);
-            entry = new Live(key, stored == null ? sketches.newLive() : sketches.liveFromBytes(stored), stored);
-            live.put(key, entry);
+    public int loadFrom(int fromDay, ToIntFunction<Bytes> segmentOf, int limit) {
+        int loaded = 0;
+        for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(inner, fromDay, Integer.MAX_VALUE)) {
+            if (loaded >= limit) {
+                return loaded;
+            }
+            live.load(SegmentDayKey.day(kv.key.get()), segmentOf.applyAsInt(kv.key), kv.key, kv.value);
+            loaded++;
         }
-        if (!entry.storeDirty) {
-            entry.storeDirty = true;
-            storeDirty.add(entry);
-        }
-        if (!entry.downstreamDirty) {
-            entry.downstreamDirty = true;
-            downstreamDirty.add(entry);
-        }
-        return entry.sketch;
+        live.storedThrough(fromDay - 1);
+        return loaded;
+    }
+
+    /**
+     * The live sketch of a (day, segment), marked dirty: the caller is about to update it. See
+     * {@link LiveSketches#sketchFor}.
+     */
+    public HllSketch sketchFor(int day, int segment, LiveSketches.SegmentKeys keys) {
+        return live.sketchFor(day, segment, keys, inner::get);
     }
 
     /**
@@ -101,8 +88,7 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
      */
     public void evictAll() {
         flushDirty();
-        live.clear();
-        downstreamDirty.clear();
+        live.evictAll();
     }
 
     /** Number of live sketches held in memory. */
@@ -116,19 +102,22 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     }
 
     /**
-     * Writes every sketch changed since the last write to RocksDB (and its changelog).
+     * Writes every sketch changed since the last write to RocksDB (and its changelog), in one batch.
      *
      * @return how many sketches were written
      */
     public int flushDirty() {
-        int written = storeDirty.size();
-        for (Live entry : storeDirty) {
-            entry.bytes = Sketches.toBytes(entry.sketch);
-            entry.storeDirty = false;
-            putWithContext(entry.key, entry.bytes);
+        lastFlushMs = System.currentTimeMillis();
+        List<KeyValue<Bytes, byte[]>> batch = live.takeStoreDirty();
+        if (!batch.isEmpty()) {
+            putAllWithContext(batch);
         }
-        storeDirty.clear();
-        return written;
+        return batch.size();
+    }
+
+    /** Wall-clock milliseconds of the last {@link #flushDirty} (by a punctuation or a commit). */
+    public long lastFlushMs() {
+        return lastFlushMs;
     }
 
     /**
@@ -137,37 +126,16 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
      */
     public List<KeyValue<Bytes, byte[]>> drainDownstream() {
         flushDirty();
-        List<KeyValue<Bytes, byte[]>> changed = new ArrayList<>(downstreamDirty.size());
-        for (Live entry : downstreamDirty) {
-            entry.downstreamDirty = false;
-            if (live.get(entry.key) == entry) { // not evicted meanwhile
-                changed.add(KeyValue.pair(entry.key, entry.bytes));
-            }
-        }
-        downstreamDirty.clear();
-        return changed;
+        return live.takeDownstreamDirty();
     }
 
     /**
-     * Writes and then drops from memory the live sketches of every day up to {@code lastDay}.
-     * Used once a day has passed grace and can no longer change.
+     * Writes and then drops from memory the live sketches of every day up to {@code lastDay}, with
+     * their pending downstream sends. Used once a day has passed grace and can no longer change.
      */
     public void evict(int lastDay) {
         flushDirty();
-        Iterator<Bytes> keys = live.keySet().iterator();
-        while (keys.hasNext()) {
-            if (SegmentDayKey.day(keys.next().get()) <= lastDay) {
-                keys.remove();
-            }
-        }
-        // Evicted days are sent downstream as closed by the caller; drop their pending sends.
-        downstreamDirty.removeIf(entry -> {
-            boolean gone = live.get(entry.key) != entry;
-            if (gone) {
-                entry.downstreamDirty = false;
-            }
-            return gone;
-        });
+        live.evictThrough(lastDay);
     }
 
     /** Writes a value straight to RocksDB (metadata, or state written by other processors). */
@@ -185,22 +153,12 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
 
     /** Deletes a key from memory and RocksDB. */
     public void delete(Bytes key) {
-        Live entry = live.remove(key);
-        if (entry != null) {
-            storeDirty.remove(entry);
-            downstreamDirty.remove(entry);
-        }
+        live.remove(key);
         putWithContext(key, null);
     }
 
     private void putWithContext(Bytes key, byte[] value) {
-        // Writes from a punctuation or a commit have no record of their own: give the changelog
-        // record the stream time, and restore whatever context was current.
-        ProcessorRecordContext previous = internalContext == null ? null : internalContext.recordContext();
-        if (internalContext != null) {
-            internalContext.setRecordContext(new ProcessorRecordContext(
-                changelogTimestamp, -1L, -1, null, new RecordHeaders()));
-        }
+        ProcessorRecordContext previous = enterFlushContext();
         try {
             if (value == null) {
                 inner.delete(key);
@@ -208,9 +166,35 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
                 inner.put(key, value);
             }
         } finally {
-            if (internalContext != null) {
-                internalContext.setRecordContext(previous);
-            }
+            leaveFlushContext(previous);
+        }
+    }
+
+    private void putAllWithContext(List<KeyValue<Bytes, byte[]>> entries) {
+        ProcessorRecordContext previous = enterFlushContext();
+        try {
+            inner.putAll(entries);
+        } finally {
+            leaveFlushContext(previous);
+        }
+    }
+
+    /**
+     * Writes from a punctuation or a commit have no record of their own: give the changelog records
+     * the stream time, and return whatever context was current (restored by {@link #leaveFlushContext}).
+     */
+    private ProcessorRecordContext enterFlushContext() {
+        if (internalContext == null) {
+            return null;
+        }
+        ProcessorRecordContext previous = internalContext.recordContext();
+        internalContext.setRecordContext(new ProcessorRecordContext(changelogTimestamp, -1L, -1, null, new RecordHeaders()));
+        return previous;
+    }
+
+    private void leaveFlushContext(ProcessorRecordContext previous) {
+        if (internalContext != null) {
+            internalContext.setRecordContext(previous);
         }
     }
 
@@ -252,10 +236,8 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
 
     @Override
     public void clearCache() {
-        live.clear();
+        live.reset();
         atCommit.clear();
-        storeDirty.clear();
-        downstreamDirty.clear();
     }
 
     @Override

@@ -6,11 +6,13 @@ import dev.engagement.ping.Days;
 import dev.engagement.ping.Dimension;
 import dev.engagement.ping.PingRules;
 import dev.engagement.ping.Rejection;
+import dev.engagement.ping.SegmentIndex;
 import dev.engagement.ping.ValueCaps;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.LiveSketches;
 import dev.engagement.store.SketchStore;
 
 import org.apache.kafka.common.header.Headers;
@@ -53,6 +55,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private PingDecoder decoder;
     private PingRules rules;
     private ValueCaps caps;
+    private SegmentIndex segments;
+    private LiveSketches.SegmentKeys keys;
     private int closedThrough;
     private int purgedThrough;
     private long lastDownstream;
@@ -73,9 +77,14 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.decoder = new PingDecoder(registry);
         this.rules = new PingRules(settings.latenessWindow());
         this.caps = new ValueCaps(settings.dimensions(), this::persistAdmission);
+        this.segments = new SegmentIndex(caps);
+        this.keys = (day, segment) -> SegmentDayKey.of(day, segments.values(segment));
         this.closedThrough = readMetaInt(SegmentDayKey.CLOSED_THROUGH, -1);
         this.purgedThrough = readMetaInt(PURGED_THROUGH, -1);
         restoreAdmissions();
+        // Open days come back whole, so that a ping's first touch of a (segment, day) never waits
+        // on a RocksDB read.
+        store.loadFrom(closedThrough + 1, key -> segments.idOfKnown(SegmentDayKey.values(key.get())), maxLive / 2);
         // Forwarding is not allowed in init: the first punctuation re-sends what a crash or a task
         // migration may have left unsent (see resync).
         this.resyncPending = true;
@@ -134,8 +143,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             // Reopening it would un-final the day downstream.
             return;
         }
-        Bytes key = SegmentDayKey.of(day, caps.segmentOf(ping));
-        store.sketchFor(key).update(ping.getClientId());
+        store.sketchFor(day, segments.idOf(ping), keys).update(ping.getClientId());
         if (store.liveCount() > maxLive) {
             // Bounded memory: send what changed, write everything, and start the live set afresh.
             for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
@@ -193,7 +201,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
                 forwardPartial(changed.key, changed.value, false, streamTime);
             }
-        } else {
+        } else if (wallClock - store.lastFlushMs() >= settings.flushInterval().toMillis()) {
+            // A commit that flushed within the interval already made the store fresh enough.
             store.flushDirty();
         }
         purge(streamTime);

@@ -45,7 +45,7 @@ class EngagementConfigTest {
         assertThat(c.latenessWindow()).isEqualTo(Duration.ofDays(28));
         assertThat(c.retention()).isEqualTo(Duration.ofDays(400));
         assertThat(c.flushInterval()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(c.downstreamInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.downstreamInterval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.schemaRegistryUrl()).isEqualTo(EngagementConfig.EMBEDDED);
         assertThat(c.kafka()).isEmpty();
         assertThat(c.kafkaProperties()).isEmpty();

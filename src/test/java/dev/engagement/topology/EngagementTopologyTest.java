@@ -53,7 +53,8 @@ class EngagementTopologyTest {
     private final EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
     private final EngagementConfig config = EngagementConfig.defaults(Map.of(
         "engagement.dimensions", "channel,os",
-        "engagement.dimension.os.max-values", "2"));
+        "engagement.dimension.os.max-values", "2",
+        "engagement.downstream-interval", "5s"));
     private final IngestCounters counters = new IngestCounters();
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> pings;

@@ -1,0 +1,233 @@
+package dev.engagement.store;
+
+import dev.engagement.sketch.Sketches;
+
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The in-memory half of a {@link SketchStore}: live {@code HLL_8} sketches by day and dense segment
+ * id (see {@code SegmentIndex}), so that folding a ping is two array reads and an HLL update, with
+ * the sketches changed since the last write and since the last downstream send.
+ *
+ * <p>It knows which days may hold sketches that are stored but not live ({@link #storedThrough}):
+ * only a first touch on those days reads the store. Not thread-safe: the stream thread's alone.
+ */
+public final class LiveSketches {
+
+    /** Builds the store key of a (day, segment) the first time it is touched. */
+    @FunctionalInterface
+    public interface SegmentKeys {
+        Bytes key(int day, int segment);
+    }
+
+    /** A live sketch and whether it changed since it was last written / sent downstream. */
+    private static final class Live {
+        final Bytes key;
+        final HllSketch sketch;
+        boolean storeDirty;
+        boolean downstreamDirty;
+        boolean evicted;
+        byte[] bytes;
+
+        Live(Bytes key, HllSketch sketch, byte[] bytes) {
+            this.key = key;
+            this.sketch = sketch;
+            this.bytes = bytes;
+        }
+    }
+
+    private static final Live[] NO_SLOTS = new Live[0];
+
+    private final Sketches sketches;
+    private final Map<Integer, Live[]> byDay = new HashMap<>();
+    private int lastDay = Integer.MIN_VALUE;
+    private Live[] lastSlots = NO_SLOTS;
+    private int count;
+    /**
+     * Days up to this one may hold stored sketches that are not live (evicted under the memory
+     * cap, or never loaded): a first touch there reads the store. On later days a first touch is
+     * a new sketch and costs no read.
+     */
+    private int storedThrough = Integer.MAX_VALUE;
+    // Changed since the last write / downstream send: a flush costs what changed, not what is live.
+    private final List<Live> storeDirty = new ArrayList<>();
+    private final List<Live> downstreamDirty = new ArrayList<>();
+
+    public LiveSketches(Sketches sketches) {
+        this.sketches = sketches;
+    }
+
+    /**
+     * The live sketch of a (day, segment), marked dirty: the caller is about to update it. On first
+     * touch it is new, or read with {@code stored} on days that may hold unloaded sketches.
+     */
+    public HllSketch sketchFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
+        Live[] slots = day == lastDay ? lastSlots : slotsOf(day);
+        Live entry = segment < slots.length ? slots[segment] : null;
+        if (entry == null) {
+            Bytes key = keys.key(day, segment);
+            byte[] bytes = day <= storedThrough ? stored.apply(key) : null;
+            entry = new Live(key, bytes == null ? sketches.newLive() : sketches.liveFromBytes(bytes), bytes);
+            place(day, segment, entry);
+        }
+        if (!entry.storeDirty) {
+            entry.storeDirty = true;
+            storeDirty.add(entry);
+        }
+        if (!entry.downstreamDirty) {
+            entry.downstreamDirty = true;
+            downstreamDirty.add(entry);
+        }
+        return entry.sketch;
+    }
+
+    /** Makes a stored sketch live, clean (it is what the store holds). */
+    public void load(int day, int segment, Bytes key, byte[] bytes) {
+        place(day, segment, new Live(key, sketches.liveFromBytes(bytes), bytes));
+    }
+
+    /** Days up to {@code day} may hold stored sketches that are not live. */
+    public void storedThrough(int day) {
+        storedThrough = day;
+    }
+
+    private Live[] slotsOf(int day) {
+        Live[] slots = byDay.getOrDefault(day, NO_SLOTS);
+        lastDay = day;
+        lastSlots = slots;
+        return slots;
+    }
+
+    private void place(int day, int segment, Live entry) {
+        Live[] slots = byDay.getOrDefault(day, NO_SLOTS);
+        if (segment >= slots.length) {
+            slots = Arrays.copyOf(slots, Math.max(segment + 1, Math.max(16, slots.length * 2)));
+            byDay.put(day, slots);
+        }
+        if (slots[segment] == null) {
+            count++;
+        }
+        slots[segment] = entry;
+        lastDay = day;
+        lastSlots = slots;
+    }
+
+    /** Number of live sketches. */
+    public int size() {
+        return count;
+    }
+
+    /**
+     * The canonical bytes of every sketch changed since the last call, now marked clean: the caller
+     * writes them to the store.
+     */
+    public List<KeyValue<Bytes, byte[]>> takeStoreDirty() {
+        List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(storeDirty.size());
+        for (Live entry : storeDirty) {
+            entry.bytes = Sketches.toBytes(entry.sketch);
+            entry.storeDirty = false;
+            batch.add(KeyValue.pair(entry.key, entry.bytes));
+        }
+        storeDirty.clear();
+        return batch;
+    }
+
+    /**
+     * The bytes, as last taken by {@link #takeStoreDirty}, of every live sketch changed since the
+     * last call. Call {@link #takeStoreDirty} first.
+     */
+    public List<KeyValue<Bytes, byte[]>> takeDownstreamDirty() {
+        List<KeyValue<Bytes, byte[]>> changed = new ArrayList<>(downstreamDirty.size());
+        for (Live entry : downstreamDirty) {
+            entry.downstreamDirty = false;
+            if (!entry.evicted) {
+                changed.add(KeyValue.pair(entry.key, entry.bytes));
+            }
+        }
+        downstreamDirty.clear();
+        return changed;
+    }
+
+    /**
+     * Drops every live sketch, which must be clean (taken): they are read from the store when
+     * touched again. Pending downstream sends are dropped.
+     */
+    public void evictAll() {
+        for (Map.Entry<Integer, Live[]> day : byDay.entrySet()) {
+            storedThrough = Math.max(storedThrough, day.getKey()); // this day now lives only in the store
+            markEvicted(day.getValue());
+        }
+        clear();
+    }
+
+    /** Drops the (clean) live sketches of every day up to {@code lastDay}, and their pending downstream sends. */
+    public void evictThrough(int lastDay) {
+        Iterator<Map.Entry<Integer, Live[]>> days = byDay.entrySet().iterator();
+        while (days.hasNext()) {
+            Map.Entry<Integer, Live[]> day = days.next();
+            if (day.getKey() <= lastDay) {
+                count -= markEvicted(day.getValue());
+                days.remove();
+            }
+        }
+        this.lastDay = Integer.MIN_VALUE;
+        this.lastSlots = NO_SLOTS;
+        downstreamDirty.removeIf(entry -> {
+            if (entry.evicted) {
+                entry.downstreamDirty = false;
+            }
+            return entry.evicted;
+        });
+    }
+
+    /** Drops one key, with its pending writes and sends. */
+    public void remove(Bytes key) {
+        Live[] slots = SegmentDayKey.isMeta(key.get()) ? null : byDay.get(SegmentDayKey.day(key.get()));
+        for (int i = 0; slots != null && i < slots.length; i++) {
+            Live entry = slots[i];
+            if (entry != null && entry.key.equals(key)) {
+                slots[i] = null;
+                count--;
+                entry.evicted = true;
+                storeDirty.remove(entry);
+                downstreamDirty.remove(entry);
+            }
+        }
+    }
+
+    /** Forgets everything, as after a task closes: every day may then hold stored sketches. */
+    public void reset() {
+        clear();
+        storedThrough = Integer.MAX_VALUE;
+    }
+
+    private void clear() {
+        byDay.clear();
+        count = 0;
+        lastDay = Integer.MIN_VALUE;
+        lastSlots = NO_SLOTS;
+        storeDirty.clear();
+        downstreamDirty.clear();
+    }
+
+    private static int markEvicted(Live[] slots) {
+        int n = 0;
+        for (Live entry : slots) {
+            if (entry != null) {
+                entry.evicted = true;
+                n++;
+            }
+        }
+        return n;
+    }
+}
