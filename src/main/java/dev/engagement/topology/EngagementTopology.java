@@ -23,7 +23,7 @@ import java.util.Map;
  * pings ──▶ fold ──┬──▶ dead-letter topic      (malformed / implausible, original bytes + reason headers)
  *   (sketches      ├──▶ late topic             (days past grace)
  *    store)        └──▶ partials topic ──▶ merge ──▶ sketches topic (compacted, one record per segment-day)
- *                                        (merged-partials, pending-downstream stores)
+ *                                        (partials-by-partition, pending-downstream stores)
  * </pre>
  *
  * <p>Pings are never repartitioned: each task folds its own partitions into partial sketches and
@@ -34,8 +34,11 @@ public final class EngagementTopology {
 
     /** The per-task sketch store queried by Interactive Queries. */
     public static final String SKETCH_STORE = "sketches";
-    /** The merger's store of the latest partial per (segment, day) and partition. */
-    public static final String MERGE_STORE = "merged-partials";
+    /**
+     * The merger's store of the latest partial per (segment, day) and partition. (Named apart from
+     * the earlier {@code merged-partials}, which kept every partition's partial in one value.)
+     */
+    public static final String MERGE_STORE = "partials-by-partition";
     /** The merger's store of (segment, day)s waiting to be emitted downstream. */
     public static final String PENDING_STORE = "pending-downstream";
 

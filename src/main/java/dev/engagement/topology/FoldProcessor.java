@@ -31,10 +31,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Folds each ping's client id into the live sketch of its (segment, day), or routes it to the
- * dead-letter or late-pings topic. Every flush interval it writes changed sketches to the store,
- * sends changed partial sketches downstream (at most once per downstream interval), closes days
- * that passed grace (a last, {@code closed} partial for each of their segments) and drops days past
- * retention.
+ * dead-letter or late-pings topic. Every flush interval (unless a commit just did) it writes changed
+ * sketches to the store; it sends changed partial sketches downstream (at most once per downstream
+ * interval), closes days that passed grace (a last partial for each of their segments, then this
+ * partition's watermark) and drops days past retention.
  *
  * <p>Per-task metadata lives in the sketch store under {@link SegmentDayKey#META_PREFIX} keys: the
  * last closed and last purged day, and the values admitted under each dimension's cap.
@@ -147,7 +147,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (store.liveCount() > maxLive) {
             // Bounded memory: send what changed, write everything, and start the live set afresh.
             for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
-                forwardPartial(changed.key, changed.value, false, streamTime);
+                forwardPartial(changed.key, changed.value, streamTime);
             }
             store.evictAll();
         }
@@ -199,7 +199,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (wallClock - lastDownstream >= settings.downstreamInterval().toMillis()) {
             lastDownstream = wallClock;
             for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
-                forwardPartial(changed.key, changed.value, false, streamTime);
+                forwardPartial(changed.key, changed.value, streamTime);
             }
         } else if (wallClock - store.lastFlushMs() >= settings.flushInterval().toMillis()) {
             // A commit that flushed within the interval already made the store fresh enough.
@@ -209,7 +209,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     /**
-     * After a restart or a task migration: re-sends closed partials of the days closed since the
+     * After a restart or a task migration: re-sends the partials of the days closed since the
      * last commit's marker (their sends may not have reached the partials topic), open partials of
      * the open days (pending sends were in memory), and this partition's watermark. The merger keeps
      * the latest partial per partition, so sending twice is harmless.
@@ -217,7 +217,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private void resync(long streamTime) {
         int sentThrough = readMetaInt(SENT_THROUGH, -1);
         for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(store, sentThrough + 1, Integer.MAX_VALUE)) {
-            forwardPartial(kv.key, kv.value, SegmentDayKey.day(kv.key.get()) <= closedThrough, streamTime);
+            forwardPartial(kv.key, kv.value, streamTime);
         }
         forwardWatermark(streamTime);
         store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
@@ -231,7 +231,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         }
         store.flushDirty();
         for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(store, closedThrough + 1, lastClosable)) {
-            forwardPartial(kv.key, kv.value, true, streamTime);
+            forwardPartial(kv.key, kv.value, streamTime);
         }
         store.evict(lastClosable);
         closedThrough = lastClosable;
@@ -258,8 +258,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         store.put(PURGED_THROUGH, intBytes(purgedThrough));
     }
 
-    private void forwardPartial(Bytes key, byte[] sketch, boolean closed, long streamTime) {
-        context.forward(new Record<>(key.get(), Partial.encode(context.taskId().partition(), closed, sketch), streamTime),
+    private void forwardPartial(Bytes key, byte[] sketch, long streamTime) {
+        context.forward(new Record<>(key.get(), Partial.encode(context.taskId().partition(), sketch), streamTime),
             EngagementTopology.PARTIALS_SINK);
     }
 

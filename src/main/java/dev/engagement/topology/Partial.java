@@ -1,23 +1,28 @@
 package dev.engagement.topology;
 
+import dev.engagement.store.SegmentDayKey;
+
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * One input partition's sketch of a (segment, day), as carried on the partials topic
- * ({@code [partition: int32][closed: byte][sketch bytes]}) and kept by the merger (a list of them,
- * {@code [count: int32]} then {@code [partition][closed][length: int32][sketch]} each, sorted by
- * partition so unions always merge in the same order).
+ * One input partition's sketch of a (segment, day), as carried on the partials topic: key the
+ * {@link SegmentDayKey}, value {@code [partition: int32][reserved: byte, 0][sketch bytes]}. (The
+ * reserved byte once said whether the partition had closed the day; watermarks carry that now, and
+ * readers ignore it.)
+ *
+ * <p>The merger keeps each partition's latest partial under its own key, {@link #storeKey}: an
+ * update rewrites that partition's sketch only, and one range scan finds every partition's
+ * partial of a (segment, day), in partition order.
  *
  * @param partition the input partition whose pings the sketch holds
- * @param closed    true once that partition's stream time passed the day's grace
  * @param sketch    canonical compact sketch bytes
  */
-record Partial(int partition, boolean closed, byte[] sketch) {
+record Partial(int partition, byte[] sketch) {
 
     private static final String WATERMARK = "watermark/";
+    private static final int HEADER = 5;
 
     /**
      * The key of a watermark record: an input partition's last closed day (value: int32), sent to
@@ -25,66 +30,49 @@ record Partial(int partition, boolean closed, byte[] sketch) {
      * progress.
      */
     static byte[] watermarkKey(int partition) {
-        return dev.engagement.store.SegmentDayKey.meta(WATERMARK + partition).get();
+        return SegmentDayKey.meta(WATERMARK + partition).get();
     }
 
     /** The input partition of a watermark key, or -1 for a sketch key. */
     static int watermarkPartition(byte[] key) {
-        if (!dev.engagement.store.SegmentDayKey.isMeta(key)) {
+        if (!SegmentDayKey.isMeta(key)) {
             return -1;
         }
-        String name = new String(key, 1, key.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+        String name = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
         return name.startsWith(WATERMARK) ? Integer.parseInt(name.substring(WATERMARK.length())) : -1;
     }
 
-    static byte[] encode(int partition, boolean closed, byte[] sketch) {
-        return ByteBuffer.allocate(5 + sketch.length).putInt(partition).put((byte) (closed ? 1 : 0)).put(sketch).array();
+    static byte[] encode(int partition, byte[] sketch) {
+        return ByteBuffer.allocate(HEADER + sketch.length).putInt(partition).put((byte) 0).put(sketch).array();
     }
 
     static Partial decode(byte[] value) {
-        ByteBuffer buf = ByteBuffer.wrap(value);
-        int partition = buf.getInt();
-        boolean closed = buf.get() != 0;
-        byte[] sketch = new byte[buf.remaining()];
-        buf.get(sketch);
-        return new Partial(partition, closed, sketch);
+        return new Partial(ByteBuffer.wrap(value).getInt(), Arrays.copyOfRange(value, HEADER, value.length));
     }
 
-    /** Replaces the entry of {@code update.partition()} in an encoded list (or adds it). */
-    static List<Partial> upsert(byte[] encodedList, Partial update) {
-        List<Partial> list = decodeList(encodedList);
-        list.removeIf(p -> p.partition() == update.partition());
-        list.add(update);
-        list.sort(Comparator.comparingInt(Partial::partition));
-        return list;
+    /**
+     * The merger's key of one partition's partial: the segment-day key, then the partition as a
+     * 2-byte suffix. Segment-day keys are prefix-free (a day and a fixed number of length-prefixed
+     * values), so the suffixed keys of one (segment, day) are exactly {@link #storeRangeStart} to
+     * {@link #storeRangeEnd}, and sort by partition.
+     */
+    static byte[] storeKey(byte[] segmentDayKey, int partition) {
+        byte[] key = Arrays.copyOf(segmentDayKey, segmentDayKey.length + 2);
+        key[segmentDayKey.length] = (byte) (partition >>> 8);
+        key[segmentDayKey.length + 1] = (byte) partition;
+        return key;
     }
 
-    static byte[] encodeList(List<Partial> list) {
-        int size = 4;
-        for (Partial p : list) {
-            size += 9 + p.sketch().length;
-        }
-        ByteBuffer buf = ByteBuffer.allocate(size).putInt(list.size());
-        for (Partial p : list) {
-            buf.putInt(p.partition()).put((byte) (p.closed() ? 1 : 0)).putInt(p.sketch().length).put(p.sketch());
-        }
-        return buf.array();
+    static byte[] storeRangeStart(byte[] segmentDayKey) {
+        return storeKey(segmentDayKey, 0);
     }
 
-    static List<Partial> decodeList(byte[] encoded) {
-        List<Partial> list = new ArrayList<>();
-        if (encoded == null) {
-            return list;
-        }
-        ByteBuffer buf = ByteBuffer.wrap(encoded);
-        int count = buf.getInt();
-        for (int i = 0; i < count; i++) {
-            int partition = buf.getInt();
-            boolean closed = buf.get() != 0;
-            byte[] sketch = new byte[buf.getInt()];
-            buf.get(sketch);
-            list.add(new Partial(partition, closed, sketch));
-        }
-        return list;
+    static byte[] storeRangeEnd(byte[] segmentDayKey) {
+        return storeKey(segmentDayKey, 0xFFFF);
+    }
+
+    /** The segment-day key of a {@link #storeKey}. */
+    static byte[] segmentDayKeyOf(byte[] storeKey) {
+        return Arrays.copyOf(storeKey, storeKey.length - 2);
     }
 }

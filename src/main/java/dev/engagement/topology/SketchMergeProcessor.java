@@ -20,11 +20,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.nio.ByteBuffer;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Merges the partial sketches of every input partition into one record per (segment, day) for the
- * downstream topic. Keeps the latest partial of each partition; marks changed keys in a persistent
+ * downstream topic. Keeps the latest partial of each partition, each under its own key
+ * ({@link Partial#storeKey}); marks changed keys in a persistent
  * pending store (so a crash cannot lose an update) and emits them at most once per downstream
  * interval.
  *
@@ -35,6 +37,10 @@ import java.util.List;
  * Kafka Streams window.
  */
 final class SketchMergeProcessor implements Processor<byte[], byte[], String, SegmentDaySketch> {
+
+    /** Largest input partition the 2-byte suffix of {@link Partial#storeKey} can hold. */
+    private static final int MAX_PARTITION = 0xFFFF;
+    private static final byte[] NOTHING = new byte[0];
 
     private final EngagementConfig config;
     private final Sketches sketches;
@@ -80,10 +86,13 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
             watermark(source, ByteBuffer.wrap(record.value()).getInt(), record);
             return;
         }
-        Bytes key = Bytes.wrap(record.key());
         Partial update = Partial.decode(record.value());
-        partials.put(key, Partial.encodeList(Partial.upsert(partials.get(key), update)));
-        pending.put(key, new byte[0]);
+        if (update.partition() < 0 || update.partition() > MAX_PARTITION) {
+            return; // not a partition this layout can key; no fold task sends one
+        }
+        // Only this partition's sketch is rewritten; the others stay where they are.
+        partials.put(Bytes.wrap(Partial.storeKey(record.key(), update.partition())), update.sketch());
+        pending.put(Bytes.wrap(record.key()), NOTHING);
     }
 
     private void watermark(int source, int closedThrough, Record<byte[], byte[]> record) {
@@ -96,7 +105,14 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         int after = finalThrough();
         if (after > before) {
             // Every segment of the days that just became final is emitted again, marked final.
-            DayRanges.keys(partials, before + 1, after).forEach(key -> pending.put(key, new byte[0]));
+            byte[] previous = null;
+            for (Bytes storeKey : DayRanges.keys(partials, before + 1, after)) {
+                byte[] key = Partial.segmentDayKeyOf(storeKey.get());
+                if (!Arrays.equals(key, previous)) { // one per (segment, day): its partitions are adjacent
+                    pending.put(Bytes.wrap(key), NOTHING);
+                    previous = key;
+                }
+            }
         }
     }
 
@@ -109,9 +125,9 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         }
         // Bounded by the number of (segment, day)s changed in one interval, at most one record each.
         for (Bytes key : keys) {
-            byte[] list = partials.get(key);
-            if (list != null) {
-                context.forward(new Record<>(recordKey(key.get()), merge(key.get(), Partial.decodeList(list), wallClock),
+            List<byte[]> parts = partialsOf(key.get());
+            if (!parts.isEmpty()) {
+                context.forward(new Record<>(recordKey(key.get()), merge(key.get(), parts, wallClock),
                     Math.max(context.currentStreamTimeMs(), 0)));
             }
             pending.delete(key);
@@ -119,13 +135,21 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         purge();
     }
 
-    private SegmentDaySketch merge(byte[] key, List<Partial> parts, long now) {
-        List<byte[]> bytes = new ArrayList<>(parts.size());
-        for (Partial p : parts) {
-            bytes.add(p.sketch());
+    /** Every partition's latest partial of a (segment, day), in partition order. */
+    private List<byte[]> partialsOf(byte[] segmentDayKey) {
+        List<byte[]> parts = new ArrayList<>(inputPartitions);
+        try (KeyValueIterator<Bytes, byte[]> it = partials.range(Bytes.wrap(Partial.storeRangeStart(segmentDayKey)),
+            Bytes.wrap(Partial.storeRangeEnd(segmentDayKey)))) {
+            while (it.hasNext()) {
+                parts.add(it.next().value);
+            }
         }
+        return parts;
+    }
+
+    private SegmentDaySketch merge(byte[] key, List<byte[]> parts, long now) {
         boolean isFinal = SegmentDayKey.day(key) <= finalThrough();
-        byte[] union = parts.size() == 1 ? parts.get(0).sketch() : sketches.unionBytes(bytes);
+        byte[] union = parts.size() == 1 ? parts.get(0) : sketches.unionBytes(parts);
         Estimate estimate = Sketches.estimate(Sketches.fromBytes(union));
         String[] values = SegmentDayKey.values(key);
         List<DimensionValue> dimensions = new ArrayList<>(values.length);

@@ -248,8 +248,8 @@ class EngagementTopologyTest {
             new ByteArraySerializer(), new ByteArraySerializer());
         byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
         long ts = MIDNIGHT.toEpochMilli();
-        partials.pipeInput(new TestRecord<>(key, Partial.encode(0, true, Sketches.toBytes(p0)), Instant.ofEpochMilli(ts)));
-        partials.pipeInput(new TestRecord<>(key, Partial.encode(1, false, Sketches.toBytes(p1)), Instant.ofEpochMilli(ts)));
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(p0)), Instant.ofEpochMilli(ts)));
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(1, Sketches.toBytes(p1)), Instant.ofEpochMilli(ts)));
         driver.advanceWallClockTime(Duration.ofSeconds(6));
 
         SegmentDaySketch merged = sketches.readValue();
@@ -269,6 +269,42 @@ class EngagementTopologyTest {
     }
 
     @Test
+    void aPartitionsNewPartialReplacesOnlyItsOwn() {
+        Sketches s = new Sketches(12);
+        HllSketch p0 = s.newLive();
+        HllSketch p1 = s.newLive();
+        for (int i = 0; i < 100; i++) {
+            p0.update("a-" + i);
+            p1.update("b-" + i);
+        }
+        TestInputTopic<byte[], byte[]> partials = driver.createInputTopic(config.partialsTopic(),
+            new ByteArraySerializer(), new ByteArraySerializer());
+        byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+        // A segment whose values extend the first one's must not mix in (keys are prefix-free).
+        byte[] longer = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux2"}).get();
+        Instant t = MIDNIGHT;
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(p0)), t));
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(1, Sketches.toBytes(p1)), t));
+        HllSketch other = s.newLive();
+        other.update("elsewhere");
+        partials.pipeInput(new TestRecord<>(longer, Partial.encode(0, Sketches.toBytes(other)), t));
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        sketches.readKeyValuesToMap();
+
+        // Partition 0 moves on; partition 1's partial must still count, and only once.
+        for (int i = 100; i < 150; i++) {
+            p0.update("a-" + i);
+        }
+        partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(p0)), t));
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        Map<String, SegmentDaySketch> out = sketches.readKeyValuesToMap();
+        assertThat(out).hasSize(1);
+        SegmentDaySketch merged = out.values().iterator().next();
+        assertThat(merged.getSketch().array())
+            .isEqualTo(s.unionBytes(List.of(Sketches.toBytes(p0), Sketches.toBytes(p1))));
+    }
+
+    @Test
     void aDayIsFinalOnlyOnceEveryInputPartitionHasClosedIt() {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "engagement-test-2");
@@ -284,7 +320,7 @@ class EngagementTopologyTest {
             sketch.update("only-in-partition-0");
             byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
             Instant t = MIDNIGHT;
-            partials.pipeInput(new TestRecord<>(key, Partial.encode(0, true, Sketches.toBytes(sketch)), t));
+            partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(sketch)), t));
             partials.pipeInput(new TestRecord<>(Partial.watermarkKey(0), intBytes(Days.of(DAY)), t));
             two.advanceWallClockTime(Duration.ofSeconds(6));
             assertThat(out.readValue().getFinal$()).as("partition 1 may still send pings for the day").isFalse();
