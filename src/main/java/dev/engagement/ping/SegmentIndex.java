@@ -6,9 +6,12 @@ import java.util.Arrays;
 
 /**
  * Dense int ids for the segments (tuples of capped dimension values) of one input partition, so
- * that the per-ping path finds a ping's segment by hashing a few ints rather than building and
- * hashing a string key: {@link #idOf(Ping)} costs one hash-map probe per dimension (the value's
- * code, see {@link ValueCaps}) plus one probe of an open-addressing table of code tuples.
+ * that the per-ping path finds a ping's segment without building a key.
+ *
+ * <p>{@link #idOf(Ping)} first hashes the ping's values together and probes one open-addressing
+ * table of the segments whose values were all kept as they came (the common case): one probe and
+ * a string comparison per dimension. Otherwise (a new segment, or a value folded by its cap) each
+ * value gets its code from {@link ValueCaps} and the code tuple is looked up in a second table.
  *
  * <p>Ids are dense from 0 in order of first sight and live in memory only. An id, once given,
  * keeps its segment for the life of the index. Not thread-safe.
@@ -20,6 +23,14 @@ public final class SegmentIndex {
     private final ValueCaps caps;
     private final int width;
     private final int[] scratch;
+    private final String[] rawScratch;
+    /** Values by id, {@code width} per id: what the fast path compares a ping's values with. */
+    private String[] valuesById;
+    /** Fast path: slot to id, for segments whose values are kept as is; a power of two, at most half full. */
+    private int[] rawTable;
+    /** The value-tuple hash of each {@link #rawTable} slot, to skip other segments without reading them. */
+    private int[] rawHashes;
+    private int rawSize;
     /** Code tuples, {@code width} ints per id. */
     private int[] tuples;
     /** Open addressing (linear probing) from tuple hash to id; a power of two, at most half full. */
@@ -30,17 +41,77 @@ public final class SegmentIndex {
         this.caps = caps;
         this.width = caps.dimensionCount();
         this.scratch = new int[width];
+        this.rawScratch = new String[width];
         this.tuples = new int[64 * width];
+        this.valuesById = new String[64 * width];
         this.table = new int[128];
         Arrays.fill(table, EMPTY);
+        this.rawTable = new int[128];
+        this.rawHashes = new int[128];
+        Arrays.fill(rawTable, EMPTY);
     }
 
     /** The segment of a ping, after placeholders and caps (admitting new values as {@link ValueCaps} does). */
     public int idOf(Ping ping) {
+        int h = 0;
+        for (int d = 0; d < width; d++) {
+            String value = Dimension.normalize(caps.field(d, ping));
+            rawScratch[d] = value;
+            h = (h + value.hashCode()) * 0x9E3779B9;
+        }
+        h ^= h >>> 16;
+        int mask = rawTable.length - 1;
+        for (int slot = h & mask; rawTable[slot] != EMPTY; slot = (slot + 1) & mask) {
+            if (rawHashes[slot] == h && keptAsIs(rawTable[slot], rawScratch)) {
+                return rawTable[slot];
+            }
+        }
         for (int d = 0; d < width; d++) {
             scratch[d] = caps.code(d, ping);
         }
-        return idOfCodes(scratch);
+        int id = idOfCodes(scratch);
+        if (keptAsIs(id, rawScratch)) {
+            addRaw(h, id); // a value folded into Other never gets here: its pings keep the slow path
+        }
+        return id;
+    }
+
+    /** Whether a segment's values are exactly these (no value folded by its cap). */
+    private boolean keptAsIs(int id, String[] values) {
+        int base = id * width;
+        for (int d = 0; d < width; d++) {
+            if (!valuesById[base + d].equals(values[d])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void addRaw(int hash, int id) {
+        if ((rawSize + 1) * 2 > rawTable.length) {
+            int[] ids = new int[rawTable.length * 2];
+            int[] hashes = new int[ids.length];
+            Arrays.fill(ids, EMPTY);
+            for (int slot = 0; slot < rawTable.length; slot++) {
+                if (rawTable[slot] != EMPTY) {
+                    insertRaw(ids, hashes, rawHashes[slot], rawTable[slot]);
+                }
+            }
+            rawTable = ids;
+            rawHashes = hashes;
+        }
+        insertRaw(rawTable, rawHashes, hash, id);
+        rawSize++;
+    }
+
+    private static void insertRaw(int[] ids, int[] hashes, int hash, int id) {
+        int mask = ids.length - 1;
+        int slot = hash & mask;
+        while (ids[slot] != EMPTY) {
+            slot = (slot + 1) & mask;
+        }
+        ids[slot] = id;
+        hashes[slot] = hash;
     }
 
     /** The segment of values read back from the state (see {@link ValueCaps#codeOfKnown}). */
@@ -59,11 +130,7 @@ public final class SegmentIndex {
         if (id < 0 || id >= size) {
             throw new IndexOutOfBoundsException("no segment " + id);
         }
-        String[] out = new String[width];
-        for (int d = 0; d < width; d++) {
-            out[d] = caps.value(d, tuples[id * width + d]);
-        }
-        return out;
+        return Arrays.copyOfRange(valuesById, id * width, (id + 1) * width);
     }
 
     /** Number of segments seen. */
@@ -98,8 +165,12 @@ public final class SegmentIndex {
         int id = size++;
         if ((id + 1) * width > tuples.length) {
             tuples = Arrays.copyOf(tuples, tuples.length * 2);
+            valuesById = Arrays.copyOf(valuesById, tuples.length);
         }
         System.arraycopy(codes, 0, tuples, id * width, width);
+        for (int d = 0; d < width; d++) {
+            valuesById[id * width + d] = caps.value(d, codes[d]);
+        }
         table[slot] = id;
         if (size * 2 > table.length) {
             rehash();

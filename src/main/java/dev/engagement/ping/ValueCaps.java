@@ -105,7 +105,14 @@ public final class ValueCaps {
 
     /** The code of dimension {@code dimension}'s value in a ping, after placeholders and the cap. */
     public int code(int dimension, Ping ping) {
-        String raw = switch (fieldIds[dimension]) {
+        String raw = field(dimension, ping);
+        Integer code = raw == null ? null : codeMaps[dimension].get(raw);
+        return code != null ? code : admit(dimension, Dimension.normalize(raw));
+    }
+
+    /** Dimension {@code dimension}'s field in a ping, as is (null when missing). */
+    public String field(int dimension, Ping ping) {
+        return switch (fieldIds[dimension]) {
             // A switch, not a lambda per dimension: one call site that sees five lambdas is megamorphic.
             case 0 -> ping.getAppName();
             case 1 -> ping.getChannel();
@@ -116,8 +123,6 @@ public final class ValueCaps {
             case 6 -> ping.getAppVersion();
             default -> fields[dimension].apply(ping);
         };
-        Integer code = raw == null ? null : codeMaps[dimension].get(raw);
-        return code != null ? code : admit(dimension, Dimension.normalize(raw));
     }
 
     /** The value of a code. */
