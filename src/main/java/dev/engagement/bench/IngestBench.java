@@ -248,8 +248,7 @@ public final class IngestBench implements AutoCloseable {
             LiveSketches.SegmentKeys keys = (day, segment) -> SegmentDayKey.of(day, segments.values(segment));
             long start = System.nanoTime();
             for (Ping ping : pings) {
-                live.sketchFor(PingRules.activityDay(ping), segments.idOf(ping), keys, key -> null)
-                    .update(ping.getClientId());
+                live.update(PingRules.activityDay(ping), segments.idOf(ping), keys, key -> null, ping.getClientId());
             }
             if (r >= 0) { // r = -1 is a warm-up
                 rates[r] = n / seconds(start);

@@ -7,7 +7,9 @@ import dev.engagement.store.SegmentDayKey;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,20 +138,27 @@ public final class PartitionQuery {
                                              long deadlineNanos) {
         int[] seen = {0};
         Map<List<String>, Union> groups = new TreeMap<>(PartitionQuery::compareGroups);
+        // Filters compare the key's UTF-8 bytes: only the group values of matching keys become strings.
+        byte[][][] allowed = new byte[filterValues.size()][][];
+        for (int i = 0; i < allowed.length; i++) {
+            allowed[i] = filterValues.get(i).stream().map(v -> v.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+        }
+        int[] offsets = new int[dimensions.size()];
+        int[] lengths = new int[dimensions.size()];
         reader.scan(day, day, (key, sketch) -> {
             if ((++seen[0] & 1023) == 0 && System.nanoTime() > deadlineNanos) {
                 throw new QueryTimeoutException("the query ran past its time limit: narrow the range or the groups");
             }
-            String[] values = SegmentDayKey.values(key);
+            int count = SegmentDayKey.valueBounds(key, offsets, lengths);
             for (int i = 0; i < filterIndex.length; i++) {
                 int index = filterIndex[i];
-                if (index < 0 || index >= values.length || !filterValues.get(i).contains(values[index])) {
+                if (index < 0 || index >= count || !anyEquals(allowed[i], key, offsets[index], lengths[index])) {
                     return;
                 }
             }
             List<String> group = new ArrayList<>(groupIndex.length);
             for (int index : groupIndex) {
-                group.add(index < values.length ? values[index] : "");
+                group.add(index < count ? new String(key, offsets[index], lengths[index], StandardCharsets.UTF_8) : "");
             }
             Union union = groups.get(group);
             if (union == null) {
@@ -165,6 +174,15 @@ public final class PartitionQuery {
         Map<List<String>, byte[]> out = new TreeMap<>(PartitionQuery::compareGroups);
         groups.forEach((g, u) -> out.put(List.copyOf(g), Sketches.toBytes(u.getResult(Sketches.STORED_TYPE))));
         return out;
+    }
+
+    private static boolean anyEquals(byte[][] candidates, byte[] key, int offset, int length) {
+        for (byte[] candidate : candidates) {
+            if (Arrays.equals(candidate, 0, candidate.length, key, offset, offset + length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static int compareGroups(List<String> a, List<String> b) {

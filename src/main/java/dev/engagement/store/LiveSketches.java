@@ -49,6 +49,8 @@ public final class LiveSketches {
     private static final Live[] NO_SLOTS = new Live[0];
 
     private final Sketches sketches;
+    /** Compact size of a dense sketch: smaller sizes mean a list or set of coupons. */
+    private final int denseBytes;
     private final Map<Integer, Live[]> byDay = new HashMap<>();
     private int lastDay = Integer.MIN_VALUE;
     private Live[] lastSlots = NO_SLOTS;
@@ -65,6 +67,7 @@ public final class LiveSketches {
 
     public LiveSketches(Sketches sketches) {
         this.sketches = sketches;
+        this.denseBytes = sketches.denseCompactBytes();
     }
 
     /**
@@ -72,6 +75,41 @@ public final class LiveSketches {
      * touch it is new, or read with {@code stored} on days that may hold unloaded sketches.
      */
     public HllSketch sketchFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
+        Live entry = entryFor(day, segment, keys, stored);
+        markDirty(entry);
+        return entry.sketch;
+    }
+
+    /**
+     * Folds a client id into the live sketch of a (day, segment) (found as by {@link #sketchFor}),
+     * and marks it dirty only if that changed it: a client the sketch already holds, the common case
+     * for a client that pings many times a day, costs no write, no changelog record and no
+     * downstream send.
+     *
+     * @return whether the sketch changed
+     */
+    public boolean update(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored, String clientId) {
+        Live entry = entryFor(day, segment, keys, stored);
+        long before = stateOf(entry.sketch);
+        entry.sketch.update(clientId);
+        if (stateOf(entry.sketch) == before) {
+            return false;
+        }
+        markDirty(entry);
+        return true;
+    }
+
+    /**
+     * A value that changes whenever a live sketch's state does: its compact size while it holds a
+     * list or set of coupons (one more coupon, four more bytes), and its estimate once dense (the
+     * HIP estimate grows with every register that rises). Cheap: no pass over the sketch.
+     */
+    private long stateOf(HllSketch sketch) {
+        int size = sketch.getCompactSerializationBytes();
+        return size < denseBytes ? size : Double.doubleToRawLongBits(sketch.getEstimate());
+    }
+
+    private Live entryFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
         Live[] slots = day == lastDay ? lastSlots : slotsOf(day);
         Live entry = segment < slots.length ? slots[segment] : null;
         if (entry == null) {
@@ -80,6 +118,10 @@ public final class LiveSketches {
             entry = new Live(key, bytes == null ? sketches.newLive() : sketches.liveFromBytes(bytes), bytes);
             place(day, segment, entry);
         }
+        return entry;
+    }
+
+    private void markDirty(Live entry) {
         if (!entry.storeDirty) {
             entry.storeDirty = true;
             storeDirty.add(entry);
@@ -88,7 +130,6 @@ public final class LiveSketches {
             entry.downstreamDirty = true;
             downstreamDirty.add(entry);
         }
-        return entry.sketch;
     }
 
     /** Makes a stored sketch live, clean (it is what the store holds). */

@@ -71,6 +71,33 @@ public final class SegmentDayKey {
         return values.toArray(String[]::new);
     }
 
+    /**
+     * Where each value of a data key lies, without decoding it: {@code offsets[i]} and
+     * {@code lengths[i]} give the UTF-8 bytes of value {@code i}. Reads at most {@code offsets.length}
+     * values.
+     *
+     * @return how many values were found
+     */
+    public static int valueBounds(byte[] key, int[] offsets, int[] lengths) {
+        int pos = 4;
+        int count = 0;
+        while (pos < key.length && count < offsets.length) {
+            int length = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = key[pos++] & 0xff;
+                length |= (b & 0x7f) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            offsets[count] = pos;
+            lengths[count] = length;
+            count++;
+            pos += length;
+        }
+        return count;
+    }
+
     /** The segment part of a key, without the day (for caching decoded segments). */
     public static Bytes segmentPart(byte[] key) {
         byte[] segment = new byte[key.length - 4];

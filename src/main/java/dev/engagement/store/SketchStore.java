@@ -2,7 +2,6 @@ package dev.engagement.store;
 
 import dev.engagement.sketch.Sketches;
 
-import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -31,10 +30,11 @@ import java.util.function.ToIntFunction;
  * opened, in front of a logged RocksDB store of canonical compact bytes keyed by
  * {@link SegmentDayKey}.
  *
- * <p>Threading: the mutating methods ({@link #sketchFor}, {@link #flushDirty}, {@link #evict},
+ * <p>Threading: the mutating methods ({@link #update}, {@link #flushDirty}, {@link #evict},
  * {@link #put}, {@link #delete}) belong to the stream thread that owns the task. The read-only
  * {@link ReadOnlyKeyValueStore} methods serve Interactive Queries from any thread and read only
- * RocksDB, which holds every change up to the last flush (at most one flush interval old).
+ * RocksDB, which holds every change up to the last flush (about one flush interval old; at most two,
+ * since a punctuation skips its write when a commit flushed within the interval).
  * Iterators returned by {@link #range} and {@link #all} must be closed by the caller.
  */
 public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Bytes, byte[]>,
@@ -75,11 +75,13 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     }
 
     /**
-     * The live sketch of a (day, segment), marked dirty: the caller is about to update it. See
-     * {@link LiveSketches#sketchFor}.
+     * Folds a client id into the live sketch of a (day, segment); only a change makes it dirty. See
+     * {@link LiveSketches#update}.
+     *
+     * @return whether the sketch changed
      */
-    public HllSketch sketchFor(int day, int segment, LiveSketches.SegmentKeys keys) {
-        return live.sketchFor(day, segment, keys, inner::get);
+    public boolean update(int day, int segment, LiveSketches.SegmentKeys keys, String clientId) {
+        return live.update(day, segment, keys, inner::get, clientId);
     }
 
     /**

@@ -143,7 +143,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             // Reopening it would un-final the day downstream.
             return;
         }
-        store.sketchFor(day, segments.idOf(ping), keys).update(ping.getClientId());
+        store.update(day, segments.idOf(ping), keys, ping.getClientId());
         if (store.liveCount() > maxLive) {
             // Bounded memory: send what changed, write everything, and start the live set afresh.
             for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {

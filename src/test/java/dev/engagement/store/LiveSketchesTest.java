@@ -336,4 +336,36 @@ class LiveSketchesTest {
         assertThat(keyCalls).containsExactly((DAY + 1) + "/3", (DAY + 50) + "/0");
         assertThat(sketch.getEstimate()).isCloseTo(1, within(0.01));
     }
+
+    @Test
+    void aClientAlreadyCountedMarksNothingDirtyInEveryMode() {
+        live.storedThrough(DAY - 1);
+        // List mode (a few clients), set mode (hundreds) and dense mode (tens of thousands).
+        for (int clients : new int[] {3, 400, 20_000}) {
+            int segment = clients; // one segment per size
+            int changes = 0;
+            for (int i = 0; i < clients; i++) {
+                // Dense, a new client may land in a bucket that already holds a higher value.
+                changes += live.update(DAY, segment, keys, NO_READ, "client-" + i) ? 1 : 0;
+            }
+            assertThat(changes).isPositive();
+            flush();
+            live.takeDownstreamDirty();
+            for (int i = 0; i < clients; i++) {
+                assertThat(live.update(DAY, segment, keys, NO_READ, "client-" + i))
+                    .as("client %d of %d again", i, clients).isFalse();
+            }
+            assertThat(live.takeStoreDirty()).isEmpty();
+            assertThat(live.takeDownstreamDirty()).isEmpty();
+
+            // A new client does change it, and its bytes are what a fresh sketch of everyone gives.
+            boolean changed = false;
+            for (int i = clients; i < clients + 50 && !changed; i++) {
+                changed = live.update(DAY, segment, keys, NO_READ, "client-" + i);
+            }
+            assertThat(changed).isTrue();
+            List<KeyValue<Bytes, byte[]>> written = flush();
+            assertThat(keysOf(written)).containsExactly(key(DAY, segment));
+        }
+    }
 }

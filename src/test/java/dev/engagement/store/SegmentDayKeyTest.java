@@ -51,6 +51,20 @@ class SegmentDayKeyTest {
     }
 
     @Test
+    void valueBoundsPointAtEachValuesBytesWithoutDecoding() {
+        String[] values = {"release", "", "x".repeat(200), "Zürich", "(none)"};
+        byte[] key = SegmentDayKey.of(20_000, values).get();
+        int[] offsets = new int[values.length];
+        int[] lengths = new int[values.length];
+        assertThat(SegmentDayKey.valueBounds(key, offsets, lengths)).isEqualTo(values.length);
+        for (int i = 0; i < values.length; i++) {
+            assertThat(new String(key, offsets[i], lengths[i], StandardCharsets.UTF_8)).isEqualTo(values[i]);
+        }
+        // Reads no more values than there is room for.
+        assertThat(SegmentDayKey.valueBounds(key, new int[2], new int[2])).isEqualTo(2);
+    }
+
+    @Test
     void varintLengths() {
         // 4 bytes of day, then varint length and UTF-8 bytes.
         assertThat(SegmentDayKey.of(DAY, new String[] {repeat("a", 127)}).get()).hasSize(4 + 1 + 127);

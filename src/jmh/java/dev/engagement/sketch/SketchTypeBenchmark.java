@@ -1,8 +1,8 @@
 /*
- * SketchTypeBenchmark: the measurements behind "live HLL_8, stored HLL_4" (see the sketch package
- * notes). Run on purpose (not a JUnit test):
+ * SketchTypeBenchmark: the measurements behind storing HLL_8 rather than HLL_4 (see the sketch package
+ * notes). Run on purpose (not a JUnit test; compiled only under the jmh profile):
  *
- *   mvn -q dependency:build-classpath -Dmdep.outputFile=cp.txt && mvn -q test-compile
+ *   mvn -q -Pjmh test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
  *   java -cp target/classes:target/test-classes:$(cat cp.txt) dev.engagement.sketch.SketchTypeBenchmark
  *
  * Prints, for HLL_4 and HLL_8 at lgK 12: update cost for string ids, stored (compact) size when

@@ -1,9 +1,8 @@
 /*
  * QueryBenchmark: latency of the query engine on a real RocksDB sketch store, at 20k active
- * segments a day over 60 days. Run on purpose (not a JUnit test):
+ * segments a day over 60 days. Run on purpose (not a JUnit test; compiled only under the jmh profile):
  *
- *   mvn -q dependency:build-classpath -Dmdep.outputFile=cp.txt
- *   mvn -q test-compile
+ *   mvn -q -Pjmh test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
  *   java -Xmx2g -cp target/classes:target/test-classes:$(cat cp.txt) dev.engagement.query.QueryBenchmark
  *
  * It fills a real RocksDB key-value store (the layout of the sketch store, one partition) directly
