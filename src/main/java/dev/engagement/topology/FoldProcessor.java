@@ -25,6 +25,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +43,10 @@ import java.nio.charset.StandardCharsets;
  */
 final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(FoldProcessor.class);
     private static final String CAP_PREFIX = "cap/";
+    /** Segment ids beyond twice the live sketches that are tolerated before a rebuild. */
+    static final int SEGMENT_SLACK = 1_000;
     private static final Bytes PURGED_THROUGH = SegmentDayKey.meta("purged-through");
     /** The last closed day whose closed partials were sent before a commit (written at commit). */
     private static final Bytes SENT_THROUGH = SegmentDayKey.meta("closed-sent-through");
@@ -76,19 +81,43 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.store = context.getStateStore(EngagementTopology.SKETCH_STORE);
         this.decoder = new PingDecoder(registry);
         this.rules = new PingRules(settings.latenessWindow());
-        this.caps = new ValueCaps(settings.dimensions(), this::persistAdmission);
-        this.segments = new SegmentIndex(caps);
         this.keys = (day, segment) -> SegmentDayKey.of(day, segments.values(segment));
         this.closedThrough = readMetaInt(SegmentDayKey.CLOSED_THROUGH, -1);
         this.purgedThrough = readMetaInt(PURGED_THROUGH, -1);
-        restoreAdmissions();
-        // Open days come back whole, so that a ping's first touch of a (segment, day) never waits
-        // on a RocksDB read.
-        store.loadFrom(closedThrough + 1, key -> segments.idOfKnown(SegmentDayKey.values(key.get())), maxLive / 2);
+        openSegments();
         // Forwarding is not allowed in init: the first punctuation re-sends what a crash or a task
         // migration may have left unsent (see resync).
         this.resyncPending = true;
         context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    /**
+     * Builds the value codes and segment ids from the persisted admissions, and makes the open days
+     * live, so that a ping's first touch of a (segment, day) never waits on a RocksDB read.
+     */
+    private void openSegments() {
+        this.caps = new ValueCaps(settings.dimensions(), this::persistAdmission);
+        restoreAdmissions();
+        this.segments = new SegmentIndex(caps);
+        store.loadFrom(closedThrough + 1, key -> segments.idOfKnown(SegmentDayKey.values(key.get())), maxLive / 2);
+    }
+
+    /**
+     * Segment ids and the values of uncapped dimensions live in memory for as long as the task, so
+     * when a day closes and the ids far outnumber the live sketches (segments that stopped
+     * appearing), they are rebuilt from what is open.
+     */
+    private void compactSegments(long streamTime) {
+        if (segments.size() <= 2L * store.liveCount() + SEGMENT_SLACK) {
+            return;
+        }
+        for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
+            forwardPartial(changed.key, changed.value, streamTime);
+        }
+        int before = segments.size();
+        store.evictAll();
+        openSegments();
+        LOG.debug("task {}: rebuilt segment ids, {} -> {}", context.taskId(), before, segments.size());
     }
 
     private void restoreAdmissions() {
@@ -238,6 +267,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         store.put(SegmentDayKey.CLOSED_THROUGH, intBytes(closedThrough));
         forwardWatermark(streamTime);
         store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
+        compactSegments(streamTime);
     }
 
     /** Tells every merger task the last day this partition has closed (see {@link Partial#watermarkKey}). */

@@ -359,6 +359,42 @@ class EngagementTopologyTest {
     }
 
     @Test
+    void segmentsRebuiltWhenADayClosesKeepEveryOpenSketchExact() {
+        EngagementConfig uncapped = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
+            "engagement.dimension.max-values", "0", "engagement.downstream-interval", "5s"));
+        try (TopologyTestDriver d = driver(uncapped, "rebuild")) {
+            TestInputTopic<byte[], byte[]> in = d.createInputTopic(uncapped.pingsTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer());
+            TestOutputTopic<String, SegmentDaySketch> out = d.createOutputTopic(uncapped.sketchesTopic(),
+                new StringDeserializer(), new AvroWireDeserializer<>(registry, SegmentDaySketch.getClassSchema()));
+            // Far more segments on one day than stay open after it: the ids are rebuilt when it closes.
+            int segments = FoldProcessor.SEGMENT_SLACK + 500;
+            for (int i = 0; i < segments; i++) {
+                Ping p = Pings.ping("c" + i, MIDNIGHT, DAY, "release", "os-" + i);
+                in.pipeInput(new TestRecord<>(null, wire.bytes(p), MIDNIGHT));
+            }
+            Instant later = MIDNIGHT.plus(Duration.ofDays(3));
+            LocalDate laterDay = DAY.plusDays(3);
+            in.pipeInput(new TestRecord<>(null, wire.bytes(Pings.ping("a", later, laterDay, "beta", "Linux")), later));
+            d.advanceWallClockTime(Duration.ofSeconds(2)); // closes DAY, then rebuilds the segment ids
+            for (String client : new String[] {"a", "b", "c"}) {
+                in.pipeInput(new TestRecord<>(null, wire.bytes(Pings.ping(client, later, laterDay, "beta", "Linux")), later));
+            }
+            in.pipeInput(new TestRecord<>(null, wire.bytes(Pings.ping("z", later, laterDay, "release", "os-7")), later));
+            d.advanceWallClockTime(Duration.ofSeconds(6));
+            d.advanceWallClockTime(Duration.ofSeconds(6));
+
+            Map<String, SegmentDaySketch> records = out.readKeyValuesToMap();
+            SegmentDaySketch open = records.get(laterDay + "|channel=beta|os=Linux");
+            assertThat(open.getEstimate()).as("a before the rebuild, b and c after").isEqualTo(3.0, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(records.get(laterDay + "|channel=release|os=os-7").getEstimate()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+            long closed = records.values().stream().filter(r -> r.getDay().equals(DAY)).count();
+            assertThat(closed).isEqualTo(segments);
+            assertThat(records.values().stream().filter(r -> r.getDay().equals(DAY)).allMatch(SegmentDaySketch::getFinal$)).isTrue();
+        }
+    }
+
+    @Test
     void daysOlderThanTheRetentionAreDeleted() {
         EngagementConfig shortLived = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
             "engagement.retention", "31d"));
