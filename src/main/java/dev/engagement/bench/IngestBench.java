@@ -295,28 +295,57 @@ public final class IngestBench implements AutoCloseable {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    /** Every figure, in the order of the report. */
+    /** Every figure, in the order of the report; each step's elapsed time goes to {@code progress}. */
     public List<Figure> runAll(java.io.PrintStream progress) throws Exception {
         List<Figure> figures = new ArrayList<>();
-        progress.printf("bench: producing %,d pings to %d partitions ...%n", settings.pings(), settings.partitions());
+        long started = System.nanoTime();
+        Step step = new Step(progress);
+        step.begin(String.format("producing %,d pings to %d partitions", settings.pings(), settings.partitions()));
         prepare();
-        progress.println("bench: bare consumer ...");
+        step.begin("bare consumer");
         figures.add(bareConsumer());
-        progress.println("bench: Kafka Streams floor ...");
+        step.begin("Kafka Streams floor");
         figures.add(streamsFloor());
-        progress.println("bench: Engagement ingest ...");
+        step.begin("Engagement ingest");
         figures.add(engagementIngest());
-        progress.println("bench: naive DSL baseline ...");
+        step.begin("naive DSL baseline");
         figures.add(naiveBaseline());
-        progress.println("bench: fold core ...");
+        step.begin("fold core");
         figures.add(foldCore());
-        progress.printf("bench: queries and state on %,d segments a day over %d days ...%n",
-            settings.querySegments(), settings.queryDays());
+        step.begin(String.format("queries and state on %,d segments a day over %d days", settings.querySegments(),
+            settings.queryDays()));
         figures.addAll(QueryAndStateBench.queriesAndState(Files.createDirectories(workDir.resolve("query-store")),
             settings.querySegments(), settings.queryDays(), Math.max(10, settings.repetitions() * 10)));
-        progress.println("bench: accuracy ...");
+        step.begin("accuracy");
         figures.addAll(QueryAndStateBench.accuracy(settings.accuracySegments(), 11));
+        step.end();
+        progress.printf("bench: done in %.0f s%n", seconds(started));
         return figures;
+    }
+
+    /** Prints each step as it starts, and how long the previous one took. */
+    private static final class Step {
+        private final java.io.PrintStream out;
+        private String name;
+        private long start;
+
+        Step(java.io.PrintStream out) {
+            this.out = out;
+        }
+
+        void begin(String next) {
+            end();
+            name = next;
+            start = System.nanoTime();
+            out.printf("bench: %s ...%n", next);
+        }
+
+        void end() {
+            if (name != null) {
+                out.printf("bench: %s took %.1f s%n", name, seconds(start));
+                name = null;
+            }
+        }
     }
 
     @Override
