@@ -26,9 +26,9 @@ import java.util.Map;
 import java.util.function.ToIntFunction;
 
 /**
- * The sketches of one task: live {@code HLL_8} sketches for the (segment, day)s touched since they
- * opened, in front of a logged RocksDB store of canonical compact bytes keyed by
- * {@link SegmentDayKey}.
+ * The sketches of one task: live {@code HLL_8} sketches of its open days (loaded when the task
+ * starts, created on first touch), in front of a logged RocksDB store of canonical compact bytes
+ * keyed by {@link SegmentDayKey}.
  *
  * <p>Threading: the mutating methods ({@link #update}, {@link #flushDirty}, {@link #evict},
  * {@link #put}, {@link #delete}) belong to the stream thread that owns the task. The read-only
@@ -52,23 +52,50 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
         this.live = new LiveSketches(sketches);
     }
 
+    /**
+     * A sketch store over any key-value store, for tests and tools that run a processor without
+     * Kafka Streams' logging (the topology's own store comes from {@link SketchStoreBuilder}).
+     */
+    public static SketchStore over(KeyValueStore<Bytes, byte[]> inner, Sketches sketches) {
+        return new SketchStore(inner, sketches);
+    }
+
     // ---- stream-thread API --------------------------------------------------------------------
 
     /**
-     * Makes every stored sketch of {@code fromDay} and later live, so that a first touch of those
-     * days needs no RocksDB read. Stops past {@code limit} sketches (first touches then read RocksDB).
+     * Replaces the live set with the stored sketches of {@code fromDay} and later (writing what
+     * changed first), so that a first touch of those days needs no RocksDB read. Reads no more than
+     * {@code limit} sketches: past that, first touches read RocksDB.
      *
-     * @param segmentOf the segment id of a stored key
+     * <p>Safe to call again on the same store (a task that Kafka Streams suspends and resumes runs
+     * its processor's {@code init} again, with new segment ids): nothing from the previous live set
+     * survives.
+     *
+     * @param segmentOf the segment id of a stored key, or -1 to leave the key out (a key of another
+     *                  dimension layout)
      * @return how many sketches were loaded
      */
     public int loadFrom(int fromDay, ToIntFunction<Bytes> segmentOf, int limit) {
+        flushDirty();
+        live.reset();
         int loaded = 0;
-        for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(inner, fromDay, Integer.MAX_VALUE)) {
-            if (loaded >= limit) {
-                return loaded;
+        try (KeyValueIterator<Bytes, byte[]> it = inner.range(SegmentDayKey.dayStart(Math.max(fromDay, 0)),
+            SegmentDayKey.meta(""))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                byte[] key = kv.key.get();
+                if (key.length < 4 || SegmentDayKey.isMeta(key)) {
+                    continue;
+                }
+                if (loaded >= limit) {
+                    return loaded; // days stay marked as possibly holding unloaded sketches
+                }
+                int segment = segmentOf.applyAsInt(kv.key);
+                if (segment >= 0) {
+                    live.load(SegmentDayKey.day(key), segment, kv.key, kv.value);
+                    loaded++;
+                }
             }
-            live.load(SegmentDayKey.day(kv.key.get()), segmentOf.applyAsInt(kv.key), kv.key, kv.value);
-            loaded++;
         }
         live.storedThrough(fromDay - 1);
         return loaded;
@@ -109,7 +136,8 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
      * @return how many sketches were written
      */
     public int flushDirty() {
-        lastFlushMs = System.currentTimeMillis();
+        // The clock punctuations see (Kafka Streams' own, mocked in tests), not the system's.
+        lastFlushMs = internalContext != null ? internalContext.currentSystemTimeMs() : System.currentTimeMillis();
         List<KeyValue<Bytes, byte[]>> batch = live.takeStoreDirty();
         if (!batch.isEmpty()) {
             putAllWithContext(batch);

@@ -50,6 +50,9 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private static final Bytes PURGED_THROUGH = SegmentDayKey.meta("purged-through");
     /** The last closed day whose closed partials were sent before a commit (written at commit). */
     private static final Bytes SENT_THROUGH = SegmentDayKey.meta("closed-sent-through");
+    /** The layout of partials the merger keeps, as last synced (absent: before one key per partition). */
+    private static final Bytes PARTIALS_LAYOUT = SegmentDayKey.meta("partials-layout");
+    private static final int CURRENT_PARTIALS_LAYOUT = 2;
 
     private final EngagementConfig settings;
     private final SchemaRegistry registry;
@@ -99,7 +102,12 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.caps = new ValueCaps(settings.dimensions(), this::persistAdmission);
         restoreAdmissions();
         this.segments = new SegmentIndex(caps);
-        store.loadFrom(closedThrough + 1, key -> segments.idOfKnown(SegmentDayKey.values(key.get())), maxLive / 2);
+        int width = caps.dimensionCount();
+        store.loadFrom(closedThrough + 1, key -> {
+            String[] values = SegmentDayKey.values(key.get());
+            // A key written under another list of dimensions is no segment of this one: left out.
+            return values.length == width ? segments.idOfKnown(values) : -1;
+        }, maxLive / 2);
     }
 
     /**
@@ -115,8 +123,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             forwardPartial(changed.key, changed.value, streamTime);
         }
         int before = segments.size();
-        store.evictAll();
-        openSegments();
+        openSegments(); // writes what changed, then starts the live set afresh with new ids
         LOG.debug("task {}: rebuilt segment ids, {} -> {}", context.taskId(), before, segments.size());
     }
 
@@ -245,11 +252,22 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
      */
     private void resync(long streamTime) {
         int sentThrough = readMetaInt(SENT_THROUGH, -1);
-        for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(store, sentThrough + 1, Integer.MAX_VALUE)) {
-            forwardPartial(kv.key, kv.value, streamTime);
+        // A merger store of an earlier layout (one value for every partition) is not read by this
+        // one: once, send every retained day, so the merger has every partition's partial again.
+        boolean layoutChanged = readMetaInt(PARTIALS_LAYOUT, 0) < CURRENT_PARTIALS_LAYOUT;
+        int from = layoutChanged ? purgedThrough + 1 : sentThrough + 1;
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(Math.max(from, 0)),
+            SegmentDayKey.meta(""))) {
+            while (it.hasNext()) { // streamed: after a layout change this is the whole retained state
+                KeyValue<Bytes, byte[]> kv = it.next();
+                if (kv.key.get().length >= 4 && !SegmentDayKey.isMeta(kv.key.get())) {
+                    forwardPartial(kv.key, kv.value, streamTime);
+                }
+            }
         }
         forwardWatermark(streamTime);
         store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
+        store.putAtCommit(PARTIALS_LAYOUT, intBytes(CURRENT_PARTIALS_LAYOUT));
     }
 
     /** Closes every day whose end plus grace is at or before stream time. */

@@ -10,6 +10,7 @@ import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
 
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -141,7 +142,12 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         try (KeyValueIterator<Bytes, byte[]> it = partials.range(Bytes.wrap(Partial.storeRangeStart(segmentDayKey)),
             Bytes.wrap(Partial.storeRangeEnd(segmentDayKey)))) {
             while (it.hasNext()) {
-                parts.add(it.next().value);
+                KeyValue<Bytes, byte[]> kv = it.next();
+                // Only this segment's keys: a longer key in the range is another segment whose values
+                // extend these (possible only if the list of dimensions changed).
+                if (kv.key.get().length == segmentDayKey.length + 2) {
+                    parts.add(kv.value);
+                }
             }
         }
         return parts;
