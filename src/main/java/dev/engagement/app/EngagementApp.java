@@ -103,8 +103,9 @@ public final class EngagementApp implements AutoCloseable {
      * The Kafka Streams configuration: every pass-through Kafka property, over these defaults.
      * <ul>
      *   <li>{@code application.id=engagement};</li>
-     *   <li>{@code commit.interval.ms=10000}: sketches reach RocksDB every flush interval anyway, so
-     *   queries are fresh; the commit only bounds how much is replayed after a crash;</li>
+     *   <li>{@code commit.interval.ms=10000}: changed sketches reach RocksDB about every flush interval
+     *   anyway (at most two), so queries are fresh; the commit only bounds how much is replayed after
+     *   a crash;</li>
      *   <li>{@code auto.offset.reset=earliest}: a new deployment counts the pings already on the topic;</li>
      *   <li>{@code rocksdb.config.setter}: {@link dev.engagement.store.BoundedRocksDbConfig}, one
      *   memory budget for every store;</li>

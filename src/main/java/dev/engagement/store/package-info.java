@@ -4,11 +4,13 @@
  *
  * <h2>Design notes</h2>
  * <p>A ping never (de)serializes a sketch. {@link dev.engagement.store.SketchStore} holds the live
- * {@code HLL_8} sketch of each (segment, day) touched since its day opened; a ping costs a hash-map
- * lookup and an HLL update. Dirty sketches are written as canonical compact bytes (see
- * {@code dev.engagement.sketch}) to a logged RocksDB key-value store every flush interval (so
- * queries see pings seconds old) and, through Kafka Streams' cache-flush hook, right before every
- * commit, so the changelog always holds at least every ping up to the committed offsets. Pings
+ * {@code HLL_8} sketch of each (segment, day) of its open days ({@link dev.engagement.store.LiveSketches},
+ * by day and dense segment id, loaded when the task starts); a ping costs two array reads and an HLL
+ * update, and marks the sketch dirty only if it changed. Dirty sketches are written as canonical
+ * compact bytes (see {@code dev.engagement.sketch}) to a logged RocksDB key-value store, in one
+ * batch, through Kafka Streams' cache-flush hook right before every commit (so the changelog always
+ * holds at least every ping up to the committed offsets) and every flush interval unless a commit
+ * just did (so queries see pings seconds old). Pings
  * replayed after a crash are already in the restored sketches, and adding a client twice changes
  * nothing: recovery is idempotent and byte-identical.
  *

@@ -6,10 +6,12 @@
  * <ul>
  *   <li><b>No repartition of pings.</b> HLL unions are commutative and idempotent, so each task keeps
  *   partial sketches for its own input partitions and queries union them. Only flushed partial
- *   sketches travel (to the merger), at most once per downstream interval.</li>
+ *   sketches travel (to the merger): once per downstream interval for those that changed, and also
+ *   when a day closes, when the live set is dropped under the memory cap or rebuilt, and after a
+ *   restart (resync). The merger keeps each partition's latest partial under its own key.</li>
  *   <li><b>No per-ping sketch serialization.</b> Open days' sketches stay live in memory in the
- *   {@link dev.engagement.store.SketchStore}; they are written out every flush interval and before
- *   every commit (see {@code dev.engagement.store}).</li>
+ *   {@link dev.engagement.store.SketchStore}; the ones that changed are written out before every
+ *   commit and every flush interval unless a commit just did (see {@code dev.engagement.store}).</li>
  *   <li><b>Stream time is the ping's {@code submission_timestamp}</b>
  *   ({@link dev.engagement.topology.PingTimestampExtractor}), per input partition, as Kafka Streams
  *   measures windows. A day accepts pings until its end plus grace, in stream time; after that they
