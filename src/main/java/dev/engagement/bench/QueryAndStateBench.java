@@ -248,6 +248,20 @@ final class QueryAndStateBench {
         }
 
         @Override
+        public void scanFirstValue(int day, String firstValue, Visitor visitor) {
+            byte[] prefix = SegmentDayKey.prefix(day, firstValue);
+            try (RocksIterator it = db.newIterator()) {
+                for (it.seek(prefix); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (!SegmentDayKey.startsWith(key, prefix)) {
+                        break;
+                    }
+                    visitor.visit(key, it.value());
+                }
+            }
+        }
+
+        @Override
         public int closedThrough() {
             try {
                 return SegmentDayKey.metaInt(db.get(SegmentDayKey.CLOSED_THROUGH.get()), -1);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Computes one partition's {@link PartitionAnswer}: scans the days a query reads, keeps the
@@ -145,7 +146,7 @@ public final class PartitionQuery {
         }
         int[] offsets = new int[dimensions.size()];
         int[] lengths = new int[dimensions.size()];
-        reader.scan(day, day, (key, sketch) -> {
+        PartitionReader.Visitor visitor = (key, sketch) -> {
             if ((++seen[0] & 1023) == 0 && System.nanoTime() > deadlineNanos) {
                 throw new QueryTimeoutException("the query ran past its time limit: narrow the range or the groups");
             }
@@ -170,7 +171,21 @@ public final class PartitionQuery {
             }
             union.update(HllSketch.wrap(
                 org.apache.datasketches.memory.Memory.wrap(sketch)));
-        });
+        };
+        // A filter on the first dimension reads only its values' key ranges; others read the day.
+        int first = -1;
+        for (int i = 0; i < filterIndex.length; i++) {
+            if (filterIndex[i] == 0) {
+                first = i;
+            }
+        }
+        if (first >= 0) {
+            for (String value : new TreeSet<>(filterValues.get(first))) {
+                reader.scanFirstValue(day, value, visitor);
+            }
+        } else {
+            reader.scan(day, day, visitor);
+        }
         Map<List<String>, byte[]> out = new TreeMap<>(PartitionQuery::compareGroups);
         groups.forEach((g, u) -> out.put(List.copyOf(g), Sketches.toBytes(u.getResult(Sketches.STORED_TYPE))));
         return out;

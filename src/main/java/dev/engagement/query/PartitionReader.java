@@ -1,5 +1,7 @@
 package dev.engagement.query;
 
+import dev.engagement.store.SegmentDayKey;
+
 /**
  * Read access to one partition's sketch store, as the query layer needs it.
  */
@@ -19,6 +21,20 @@ public interface PartitionReader {
      * Implementations close whatever iterator they open.
      */
     void scan(int fromDay, int toDay, Visitor visitor);
+
+    /**
+     * Visits the stored (segment, day)s of one day whose first dimension's value is
+     * {@code firstValue}, in key order. Keys are {@code [day][first value][...]}, so stores read
+     * one contiguous range; this default scans the day and filters.
+     */
+    default void scanFirstValue(int day, String firstValue, Visitor visitor) {
+        byte[] prefix = SegmentDayKey.prefix(day, firstValue);
+        scan(day, day, (key, sketch) -> {
+            if (SegmentDayKey.startsWith(key, prefix)) {
+                visitor.visit(key, sketch);
+            }
+        });
+    }
 
     /** The last day that has passed grace in this partition (never changes again), or -1. */
     int closedThrough();

@@ -43,6 +43,24 @@ final class StorePartitionReader implements PartitionReader {
     }
 
     @Override
+    public void scanFirstValue(int day, String firstValue, Visitor visitor) {
+        byte[] prefix = SegmentDayKey.prefix(day, firstValue);
+        // The range ends at the prefix's successor: the prefix's last byte is a UTF-8 byte or a
+        // length, never 0xFF, so adding one to it stays in range.
+        byte[] end = prefix.clone();
+        end[end.length - 1]++;
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(Bytes.wrap(prefix), Bytes.wrap(end))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                byte[] key = kv.key.get();
+                if (SegmentDayKey.startsWith(key, prefix)) {
+                    visitor.visit(key, kv.value);
+                }
+            }
+        }
+    }
+
+    @Override
     public int closedThrough() {
         return SegmentDayKey.metaInt(store.get(SegmentDayKey.CLOSED_THROUGH), -1);
     }

@@ -38,6 +38,19 @@ public final class SegmentDayKey {
         return Bytes.wrap(out.toByteArray());
     }
 
+    /**
+     * The start of every key of a day whose first value is {@code firstValue}: those keys are one
+     * contiguous range (see {@link #startsWith}).
+     */
+    public static byte[] prefix(int day, String firstValue) {
+        return of(day, new String[] {firstValue}).get();
+    }
+
+    /** Whether a key starts with a {@link #prefix}. */
+    public static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
     /** The smallest key of a day: the inclusive start of its range. */
     public static Bytes dayStart(int day) {
         return Bytes.wrap(new byte[] {(byte) (day >>> 24), (byte) (day >>> 16), (byte) (day >>> 8), (byte) day});
