@@ -10,6 +10,10 @@
  *   <li><b>Closed-day cache.</b> A day whose grace has passed in a partition never changes there, so
  *   that partition's per-(group, day) union for a filter is cached (LRU); a 28-day MAU then re-reads
  *   only the open days.</li>
+ *   <li><b>First-dimension ranges.</b> Keys are {@code [day][first value][...]}, so a filter on the
+ *   first dimension reads only its values' key ranges of a day
+ *   ({@link dev.engagement.query.PartitionReader#scanFirstValue}); other filters compare key bytes
+ *   and decode only group values.</li>
  *   <li><b>ER bounds.</b> DAU(d) and MAU(d) are estimated from sketches that share clients, so their
  *   errors are positively correlated. We use the delta method with the correlation set to zero,
  *   which over-states the variance of the ratio: relative SD(ER) = sqrt(rD² + rM²), where rX is the
