@@ -4,8 +4,6 @@ import org.apache.kafka.common.utils.Bytes;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The binary key of a (segment, day) in the sketch stores and on the partials topic:
@@ -67,21 +65,14 @@ public final class SegmentDayKey {
 
     /** The segment values of a data key, in dimension order. */
     public static String[] values(byte[] key) {
-        List<String> values = new ArrayList<>();
-        int pos = 4;
-        while (pos < key.length) {
-            int length = 0;
-            int shift = 0;
-            int b;
-            do {
-                b = key[pos++] & 0xff;
-                length |= (b & 0x7f) << shift;
-                shift += 7;
-            } while ((b & 0x80) != 0);
-            values.add(new String(key, pos, length, StandardCharsets.UTF_8));
-            pos += length;
+        // Each value takes at least its one-byte length, so there are fewer values than key bytes.
+        int[] offsets = new int[key.length];
+        int[] lengths = new int[key.length];
+        String[] values = new String[valueBounds(key, offsets, lengths)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = new String(key, offsets[i], lengths[i], StandardCharsets.UTF_8);
         }
-        return values.toArray(String[]::new);
+        return values;
     }
 
     /**
