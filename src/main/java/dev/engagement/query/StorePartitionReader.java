@@ -1,5 +1,6 @@
 package dev.engagement.query;
 
+import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
 
 import org.apache.kafka.common.utils.Bytes;
@@ -27,19 +28,10 @@ final class StorePartitionReader implements PartitionReader {
     @Override
     public void scan(int fromDay, int toDay, Visitor visitor) {
         // Streamed, not listed: a query day can hold tens of thousands of segments.
-        if (toDay < 0) {
-            return;
-        }
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(Math.max(fromDay, 0)),
-            SegmentDayKey.dayStart(toDay + 1))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
-                byte[] key = kv.key.get();
-                if (key.length >= 4 && !SegmentDayKey.isMeta(key) && SegmentDayKey.day(key) <= toDay) {
-                    visitor.visit(key, kv.value);
-                }
-            }
-        }
+        DayRanges.forEach(store, fromDay, toDay, (key, value) -> {
+            visitor.visit(key.get(), value);
+            return true;
+        });
     }
 
     @Override

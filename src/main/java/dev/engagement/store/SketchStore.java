@@ -78,27 +78,22 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
     public int loadFrom(int fromDay, ToIntFunction<Bytes> segmentOf, int limit) {
         flushDirty();
         live.reset();
-        int loaded = 0;
-        try (KeyValueIterator<Bytes, byte[]> it = inner.range(SegmentDayKey.dayStart(Math.max(fromDay, 0)),
-            SegmentDayKey.meta(""))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
-                byte[] key = kv.key.get();
-                if (key.length < 4 || SegmentDayKey.isMeta(key)) {
-                    continue;
-                }
-                if (loaded >= limit) {
-                    return loaded; // days stay marked as possibly holding unloaded sketches
-                }
-                int segment = segmentOf.applyAsInt(kv.key);
-                if (segment >= 0) {
-                    live.load(SegmentDayKey.day(key), segment, kv.key, kv.value);
-                    loaded++;
-                }
+        int[] loaded = {0};
+        boolean whole = DayRanges.forEach(inner, fromDay, Integer.MAX_VALUE, (key, value) -> {
+            if (loaded[0] >= limit) {
+                return false; // days stay marked as possibly holding unloaded sketches
             }
+            int segment = segmentOf.applyAsInt(key);
+            if (segment >= 0) {
+                live.load(SegmentDayKey.day(key.get()), segment, key, value);
+                loaded[0]++;
+            }
+            return true;
+        });
+        if (whole) {
+            live.storedThrough(fromDay - 1);
         }
-        live.storedThrough(fromDay - 1);
-        return loaded;
+        return loaded[0];
     }
 
     /**

@@ -256,15 +256,11 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         // one: once, send every retained day, so the merger has every partition's partial again.
         boolean layoutChanged = readMetaInt(PARTIALS_LAYOUT, 0) < CURRENT_PARTIALS_LAYOUT;
         int from = layoutChanged ? purgedThrough + 1 : sentThrough + 1;
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(Math.max(from, 0)),
-            SegmentDayKey.meta(""))) {
-            while (it.hasNext()) { // streamed: after a layout change this is the whole retained state
-                KeyValue<Bytes, byte[]> kv = it.next();
-                if (kv.key.get().length >= 4 && !SegmentDayKey.isMeta(kv.key.get())) {
-                    forwardPartial(kv.key, kv.value, streamTime);
-                }
-            }
-        }
+        // Streamed: after a layout change this is the whole retained state.
+        DayRanges.forEach(store, from, Integer.MAX_VALUE, (key, value) -> {
+            forwardPartial(key, value, streamTime);
+            return true;
+        });
         forwardWatermark(streamTime);
         store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
         store.putAtCommit(PARTIALS_LAYOUT, intBytes(CURRENT_PARTIALS_LAYOUT));
