@@ -85,10 +85,7 @@ public final class QueryBenchmark {
             store.flush();
             System.out.printf("filled: %,d client updates, %,d segment-days, %.1f s%n", pings,
                 segmentsPerDay * (long) days, (System.nanoTime() - t0) / 1e9);
-            long bytes;
-            try (var files = Files.walk(stateDir)) {
-                bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-            }
+            long bytes = dev.engagement.app.Directories.size(stateDir);
             System.out.printf("state on disk: %,d bytes (%.1f bytes per segment-day, RocksDB files included)%n",
                 bytes, bytes / (double) (segmentsPerDay * (long) days));
 

@@ -14,9 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /**
  * Prometheus metrics of one instance (served on {@code /metrics}):
@@ -71,8 +69,8 @@ final class Metrics {
         synchronized double bytes() {
             if (System.currentTimeMillis() - at > 30_000) {
                 at = System.currentTimeMillis();
-                try (Stream<Path> files = Files.walk(dir)) {
-                    bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                try {
+                    bytes = Directories.size(dir);
                 } catch (IOException | java.io.UncheckedIOException e) {
                     // files come and go as RocksDB compacts: keep the last figure
                 }

@@ -1,5 +1,6 @@
 package dev.engagement.bench;
 
+import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.Topics;
 import dev.engagement.avro.Ping;
@@ -26,7 +27,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -353,8 +353,6 @@ public final class IngestBench implements AutoCloseable {
         if (kafka != null) {
             kafka.close();
         }
-        try (var paths = Files.walk(workDir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        Directories.delete(workDir);
     }
 }

@@ -1,5 +1,8 @@
 package dev.engagement.bench;
 
+import dev.engagement.app.Directories;
+import dev.engagement.app.ProcessMemory;
+
 import dev.engagement.ping.Days;
 import dev.engagement.query.Answers;
 import dev.engagement.query.EngagementQuery;
@@ -23,7 +26,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -92,10 +94,7 @@ final class QueryAndStateBench {
                 ByteBuffer.allocate(4).putInt(Days.of(FIRST.plusDays(days - 4))).array());
             db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true));
             db.compactRange();
-            long disk;
-            try (var files = Files.walk(dir)) {
-                disk = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-            }
+            long disk = Directories.size(dir);
             figures.add(one("state: stored bytes, tiny segment-day (<= 10 clients)", "B", tinyBytes / (double) tinyCount));
             figures.add(one("state: stored bytes, large segment-day (5000 clients)", "B", largeBytes / (double) largeCount));
             figures.add(one("state: RocksDB bytes on disk per segment-day", "B", disk / (double) (segments * (long) days)));
@@ -136,7 +135,7 @@ final class QueryAndStateBench {
             }
         }
         figures.add(one("peak heap (all pools)", "MB", peakHeap() / 1048576.0));
-        figures.add(one("peak RSS", "MB", peakRss() / 1048576.0));
+        figures.add(one("peak RSS", "MB", ProcessMemory.peakRssBytes() / 1048576.0));
         return figures;
     }
 
@@ -205,19 +204,6 @@ final class QueryAndStateBench {
             }
         }
         return peak;
-    }
-
-    private static long peakRss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (Exception e) {
-            // not Linux
-        }
-        return -1;
     }
 
     /** A partition reader over a raw RocksDB laid out as the sketch store. */

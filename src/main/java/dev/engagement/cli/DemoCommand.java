@@ -1,5 +1,6 @@
 package dev.engagement.cli;
 
+import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementService;
 import dev.engagement.config.EngagementConfig;
@@ -98,9 +99,7 @@ final class DemoCommand implements Callable<Integer> {
                 service.close();
                 kafka.close();
                 if (!keep) {
-                    try (var paths = Files.walk(dir)) { // the temporary directory: nothing to resume
-                        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
+                    Directories.delete(dir); // the temporary directory: nothing to resume
                 }
             } catch (Exception e) {
                 System.err.println("engagement: shutdown: " + e.getMessage());

@@ -32,7 +32,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -227,7 +226,7 @@ class IngestIT {
         try (EngagementApp app = EngagementApp.start(interrupted, REGISTRY)) {
             runToCompletion(app, half);
         }
-        deleteRecursively(Path.of(interrupted.kafka().get("state.dir"))); // restore every store from its changelog
+        Directories.delete(Path.of(interrupted.kafka().get("state.dir"))); // restore every store from its changelog
         // Replay pings that are already in the sketches, with stream time forgotten (offset metadata
         // dropped): replayed pings of days already closed must not reopen them.
         int replayed = rewind(interrupted, 1500);
@@ -272,11 +271,4 @@ class IngestIT {
         return moved;
     }
 
-    private static void deleteRecursively(Path dir) throws Exception {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
 }

@@ -88,7 +88,7 @@ class SoakIT {
                         maxLagSecondHalf = Math.max(maxLagSecondHalf, lag);
                     }
                     samples.add(String.format("t=%2ds produced=%,d lag=%,d heap=%,d MB rss=%,d MB state=%,d KB",
-                        s, produced.get(), lag, heap >> 20, rss() >> 20, size(dir.resolve("state")) >> 10));
+                        s, produced.get(), lag, heap >> 20, ProcessMemory.rssBytes() >> 20, size(dir.resolve("state")) >> 10));
                 }
                 running.set(false);
                 producer.join();
@@ -148,22 +148,9 @@ class SoakIT {
         }
     }
 
-    private static long rss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (Exception e) {
-            // not Linux: no figure
-        }
-        return -1;
-    }
-
     private static long size(Path path) {
-        try (var files = Files.walk(path)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        try {
+            return Directories.size(path);
         } catch (Exception e) {
             return -1;
         }
