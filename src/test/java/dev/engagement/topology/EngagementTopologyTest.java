@@ -70,11 +70,10 @@ class EngagementTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(EngagementTopology.build(config, registry, counters, 1), props);
-        pings = driver.createInputTopic(config.pingsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+        pings = bytesIn(driver, config.pingsTopic());
         deadLetter = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         late = driver.createOutputTopic(config.lateTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        sketches = driver.createOutputTopic(config.sketchesTopic(), new StringDeserializer(),
-            new AvroWireDeserializer<>(registry, SegmentDaySketch.getClassSchema()));
+        sketches = sketchesOut(driver, config);
         wire = new Pings(registry, config.pingsTopic());
     }
 
@@ -244,8 +243,7 @@ class EngagementTopologyTest {
             p0.update("client-" + i);          // 0..299
             p1.update("client-" + (i + 200));  // 200..499: 100 shared
         }
-        TestInputTopic<byte[], byte[]> partials = driver.createInputTopic(config.partialsTopic(),
-            new ByteArraySerializer(), new ByteArraySerializer());
+        TestInputTopic<byte[], byte[]> partials = bytesIn(driver, config.partialsTopic());
         byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
         long ts = MIDNIGHT.toEpochMilli();
         partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(p0)), Instant.ofEpochMilli(ts)));
@@ -277,8 +275,7 @@ class EngagementTopologyTest {
             p0.update("a-" + i);
             p1.update("b-" + i);
         }
-        TestInputTopic<byte[], byte[]> partials = driver.createInputTopic(config.partialsTopic(),
-            new ByteArraySerializer(), new ByteArraySerializer());
+        TestInputTopic<byte[], byte[]> partials = bytesIn(driver, config.partialsTopic());
         byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
         // A segment whose values extend the first one's must not mix in (keys are prefix-free).
         byte[] longer = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux2"}).get();
@@ -311,10 +308,8 @@ class EngagementTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("two").toString());
         try (TopologyTestDriver two = new TopologyTestDriver(EngagementTopology.build(config, registry, counters, 2), props)) {
-            TestInputTopic<byte[], byte[]> partials = two.createInputTopic(config.partialsTopic(),
-                new ByteArraySerializer(), new ByteArraySerializer());
-            TestOutputTopic<String, SegmentDaySketch> out = two.createOutputTopic(config.sketchesTopic(),
-                new StringDeserializer(), new AvroWireDeserializer<>(registry, SegmentDaySketch.getClassSchema()));
+            TestInputTopic<byte[], byte[]> partials = bytesIn(two, config.partialsTopic());
+            TestOutputTopic<String, SegmentDaySketch> out = sketchesOut(two, config);
             Sketches s = new Sketches(12);
             HllSketch sketch = s.newLive();
             sketch.update("only-in-partition-0");
@@ -340,8 +335,7 @@ class EngagementTopologyTest {
         EngagementConfig tight = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
             "engagement.max-live-sketches", "2"));
         try (TopologyTestDriver small = driver(tight, "tight")) {
-            TestInputTopic<byte[], byte[]> in = small.createInputTopic(tight.pingsTopic(), new ByteArraySerializer(),
-                new ByteArraySerializer());
+            TestInputTopic<byte[], byte[]> in = bytesIn(small, tight.pingsTopic());
             String[] oses = {"Linux", "Darwin", "Windows_NT", "Android", "iOS"};
             for (int i = 0; i < 100; i++) {
                 Ping p = Pings.ping("c" + (i % 20), MIDNIGHT, DAY, "release", oses[i % oses.length]);
@@ -363,10 +357,8 @@ class EngagementTopologyTest {
         EngagementConfig uncapped = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
             "engagement.dimension.max-values", "0", "engagement.downstream-interval", "5s"));
         try (TopologyTestDriver d = driver(uncapped, "rebuild")) {
-            TestInputTopic<byte[], byte[]> in = d.createInputTopic(uncapped.pingsTopic(), new ByteArraySerializer(),
-                new ByteArraySerializer());
-            TestOutputTopic<String, SegmentDaySketch> out = d.createOutputTopic(uncapped.sketchesTopic(),
-                new StringDeserializer(), new AvroWireDeserializer<>(registry, SegmentDaySketch.getClassSchema()));
+            TestInputTopic<byte[], byte[]> in = bytesIn(d, uncapped.pingsTopic());
+            TestOutputTopic<String, SegmentDaySketch> out = sketchesOut(d, uncapped);
             // Far more segments on one day than stay open after it: the ids are rebuilt when it closes.
             int segments = FoldProcessor.SEGMENT_SLACK + 500;
             for (int i = 0; i < segments; i++) {
@@ -399,8 +391,7 @@ class EngagementTopologyTest {
         EngagementConfig shortLived = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
             "engagement.retention", "31d"));
         try (TopologyTestDriver d = driver(shortLived, "retention")) {
-            TestInputTopic<byte[], byte[]> in = d.createInputTopic(shortLived.pingsTopic(), new ByteArraySerializer(),
-                new ByteArraySerializer());
+            TestInputTopic<byte[], byte[]> in = bytesIn(d, shortLived.pingsTopic());
             in.pipeInput(new TestRecord<>(null, wire.bytes(Pings.ping("old", MIDNIGHT, DAY, "release", "Linux")), MIDNIGHT));
             d.advanceWallClockTime(Duration.ofSeconds(2));
             SketchStore store = (SketchStore) d.getAllStateStores().get(EngagementTopology.SKETCH_STORE);
@@ -420,6 +411,15 @@ class EngagementTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(name).toString());
         return new TopologyTestDriver(EngagementTopology.build(c, registry, new IngestCounters(), 1), props);
+    }
+
+    private static TestInputTopic<byte[], byte[]> bytesIn(TopologyTestDriver d, String topic) {
+        return d.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private TestOutputTopic<String, SegmentDaySketch> sketchesOut(TopologyTestDriver d, EngagementConfig c) {
+        return d.createOutputTopic(c.sketchesTopic(), new StringDeserializer(),
+            new AvroWireDeserializer<>(registry, SegmentDaySketch.getClassSchema()));
     }
 
     private static byte[] intBytes(int value) {
