@@ -50,14 +50,6 @@ public final class Sketches {
         return new HllSketch(lgK, TgtHllType.HLL_8);
     }
 
-    /**
-     * The compact size of a dense {@code HLL_8} sketch: a 40-byte preamble and one byte per bucket.
-     * A sketch that still holds a list or set of coupons is always smaller.
-     */
-    public int denseCompactBytes() {
-        return 40 + (1 << lgK);
-    }
-
     /** A live sketch that continues from stored bytes. */
     public HllSketch liveFromBytes(byte[] bytes) {
         HllSketch stored = HllSketch.heapify(bytes);

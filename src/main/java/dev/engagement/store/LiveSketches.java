@@ -1,8 +1,8 @@
 package dev.engagement.store;
 
+import dev.engagement.sketch.LiveHll;
 import dev.engagement.sketch.Sketches;
 
-import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 
@@ -17,7 +17,9 @@ import java.util.function.Function;
 /**
  * The in-memory half of a {@link SketchStore}: live {@code HLL_8} sketches by day and dense segment
  * id (see {@code SegmentIndex}), so that folding a ping is two array reads and an HLL update, with
- * the sketches changed since the last write and since the last downstream send.
+ * the sketches changed since the last write and since the last downstream send. Each live sketch
+ * is a {@link LiveHll} that carries its own key and dirty flags: one object per (day, segment),
+ * so a ping's update reaches the sketch's data through one object, not four.
  *
  * <p>It knows which days may hold sketches that are stored but not live ({@link #storedThrough}):
  * only a first touch on those days reads the store. Not thread-safe: the stream thread's alone.
@@ -31,26 +33,29 @@ public final class LiveSketches {
     }
 
     /** A live sketch and whether it changed since it was last written / sent downstream. */
-    private static final class Live {
+    private static final class Live extends LiveHll {
         final Bytes key;
-        final HllSketch sketch;
         boolean storeDirty;
         boolean downstreamDirty;
         boolean evicted;
+        /** What the store holds (null: nothing yet). */
         byte[] bytes;
 
-        Live(Bytes key, HllSketch sketch, byte[] bytes) {
+        Live(Bytes key, int lgK) {
+            super(lgK);
             this.key = key;
-            this.sketch = sketch;
-            this.bytes = bytes;
+        }
+
+        Live(Bytes key, byte[] stored) {
+            super(stored);
+            this.key = key;
+            this.bytes = stored;
         }
     }
 
     private static final Live[] NO_SLOTS = new Live[0];
 
-    private final Sketches sketches;
-    /** Compact size of a dense sketch: smaller sizes mean a list or set of coupons. */
-    private final int denseBytes;
+    private final int lgK;
     private final Map<Integer, Live[]> byDay = new HashMap<>();
     private int lastDay = Integer.MIN_VALUE;
     private Live[] lastSlots = NO_SLOTS;
@@ -66,18 +71,17 @@ public final class LiveSketches {
     private final List<Live> downstreamDirty = new ArrayList<>();
 
     public LiveSketches(Sketches sketches) {
-        this.sketches = sketches;
-        this.denseBytes = sketches.denseCompactBytes();
+        this.lgK = sketches.lgK();
     }
 
     /**
      * The live sketch of a (day, segment), marked dirty: the caller is about to update it. On first
      * touch it is new, or read with {@code stored} on days that may hold unloaded sketches.
      */
-    public HllSketch sketchFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
+    public LiveHll sketchFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
         Live entry = entryFor(day, segment, keys, stored);
         markDirty(entry);
-        return entry.sketch;
+        return entry;
     }
 
     /**
@@ -90,23 +94,11 @@ public final class LiveSketches {
      */
     public boolean update(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored, String clientId) {
         Live entry = entryFor(day, segment, keys, stored);
-        long before = stateOf(entry.sketch);
-        entry.sketch.update(clientId);
-        if (stateOf(entry.sketch) == before) {
+        if (!entry.update(clientId)) {
             return false;
         }
         markDirty(entry);
         return true;
-    }
-
-    /**
-     * A value that changes whenever a live sketch's state does: its compact size while it holds a
-     * list or set of coupons (one more coupon, four more bytes), and its estimate once dense (the
-     * HIP estimate grows with every register that rises). Cheap: no pass over the sketch.
-     */
-    private long stateOf(HllSketch sketch) {
-        int size = sketch.getCompactSerializationBytes();
-        return size < denseBytes ? size : Double.doubleToRawLongBits(sketch.getEstimate());
     }
 
     private Live entryFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
@@ -115,7 +107,7 @@ public final class LiveSketches {
         if (entry == null) {
             Bytes key = keys.key(day, segment);
             byte[] bytes = day <= storedThrough ? stored.apply(key) : null;
-            entry = new Live(key, bytes == null ? sketches.newLive() : sketches.liveFromBytes(bytes), bytes);
+            entry = bytes == null ? new Live(key, lgK) : new Live(key, bytes);
             place(day, segment, entry);
         }
         return entry;
@@ -134,7 +126,7 @@ public final class LiveSketches {
 
     /** Makes a stored sketch live, clean (it is what the store holds). */
     public void load(int day, int segment, Bytes key, byte[] bytes) {
-        place(day, segment, new Live(key, sketches.liveFromBytes(bytes), bytes));
+        place(day, segment, new Live(key, bytes));
     }
 
     /** Days up to {@code day} may hold stored sketches that are not live. */
@@ -175,7 +167,7 @@ public final class LiveSketches {
     public List<KeyValue<Bytes, byte[]>> takeStoreDirty() {
         List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(storeDirty.size());
         for (Live entry : storeDirty) {
-            entry.bytes = Sketches.toBytes(entry.sketch);
+            entry.bytes = entry.toBytes();
             entry.storeDirty = false;
             batch.add(KeyValue.pair(entry.key, entry.bytes));
         }

@@ -407,23 +407,4 @@ class SketchesTest {
         assertThat(dense.length).isBetween(4_096, 4_200);
         assertThat(Sketches.fromBytes(dense).getTgtHllType()).isEqualTo(TgtHllType.HLL_8);
     }
-
-    @Test
-    void denseCompactBytesSeparatesDenseSketchesFromSparseOnes() {
-        for (int lgK : new int[] {4, 8, 12, 14}) {
-            Sketches sketches = new Sketches(lgK);
-            HllSketch sketch = sketches.newLive();
-            int largestSparse = 0;
-            for (int i = 0; i < 64 << lgK; i++) {
-                sketch.update("id-" + i);
-                int size = sketch.getCompactSerializationBytes();
-                if (size >= sketches.denseCompactBytes()) {
-                    break;
-                }
-                largestSparse = Math.max(largestSparse, size);
-            }
-            assertThat(sketch.toCompactByteArray()).as("dense at lgK %d", lgK).hasSize(sketches.denseCompactBytes());
-            assertThat(largestSparse).as("sparse at lgK %d", lgK).isLessThan(sketches.denseCompactBytes());
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.engagement.store;
 
+import dev.engagement.sketch.LiveHll;
 import dev.engagement.sketch.Sketches;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.utils.Bytes;
@@ -61,8 +62,12 @@ class LiveSketchesTest {
         return entries.stream().map(kv -> kv.key).toList();
     }
 
-    private HllSketch touch(int day, int segment, String client) {
-        HllSketch sketch = live.sketchFor(day, segment, keys, stored);
+    private static double estimate(LiveHll sketch) {
+        return sketch.toSketch().getEstimate();
+    }
+
+    private LiveHll touch(int day, int segment, String client) {
+        LiveHll sketch = live.sketchFor(day, segment, keys, stored);
         sketch.update(client);
         return sketch;
     }
@@ -78,11 +83,11 @@ class LiveSketchesTest {
 
     @Test
     void sameDayAndSegmentGiveTheSameLiveSketchAndBuildTheKeyOnce() {
-        HllSketch first = live.sketchFor(DAY, 0, keys, stored);
-        HllSketch otherSegment = live.sketchFor(DAY, 1, keys, stored);
-        HllSketch otherDay = live.sketchFor(DAY + 1, 0, keys, stored);
+        LiveHll first = live.sketchFor(DAY, 0, keys, stored);
+        LiveHll otherSegment = live.sketchFor(DAY, 1, keys, stored);
+        LiveHll otherDay = live.sketchFor(DAY + 1, 0, keys, stored);
         // Far segments grow the day's slots; interleaved days defeat the last-day shortcut.
-        HllSketch far = live.sketchFor(DAY, 100, keys, stored);
+        LiveHll far = live.sketchFor(DAY, 100, keys, stored);
 
         for (int round = 0; round < 3; round++) {
             assertThat(live.sketchFor(DAY, 0, keys, stored)).isSameAs(first);
@@ -98,12 +103,12 @@ class LiveSketchesTest {
 
     @Test
     void manySegmentsOverManyDaysEachGetTheirOwnSketch() {
-        Map<String, HllSketch> seen = new HashMap<>();
+        Map<String, LiveHll> seen = new HashMap<>();
         for (int round = 0; round < 2; round++) {
             for (int segment = 0; segment < 300; segment += 7) {
                 for (int day = DAY; day < DAY + 5; day++) {
-                    HllSketch sketch = live.sketchFor(day, segment, keys, stored);
-                    HllSketch before = seen.putIfAbsent(day + "/" + segment, sketch);
+                    LiveHll sketch = live.sketchFor(day, segment, keys, stored);
+                    LiveHll before = seen.putIfAbsent(day + "/" + segment, sketch);
                     if (before != null) {
                         assertThat(sketch).isSameAs(before);
                     }
@@ -119,13 +124,13 @@ class LiveSketchesTest {
     void firstTouchStartsFromTheStoredBytesByDefault() {
         store.put(key(DAY, 0), bytesOf("a", "b", "c"));
 
-        HllSketch sketch = live.sketchFor(DAY, 0, keys, stored);
+        LiveHll sketch = live.sketchFor(DAY, 0, keys, stored);
 
         assertThat(reads).containsExactly(key(DAY, 0));
-        assertThat(sketch.getEstimate()).isCloseTo(3, within(0.01));
+        assertThat(estimate(sketch)).isCloseTo(3, within(0.01));
         sketch.update("a");
         sketch.update("d");
-        assertThat(sketch.getEstimate()).isCloseTo(4, within(0.01));
+        assertThat(estimate(sketch)).isCloseTo(4, within(0.01));
         // Later touches use the live sketch: no second read.
         assertThat(live.sketchFor(DAY, 0, keys, stored)).isSameAs(sketch);
         assertThat(reads).hasSize(1);
@@ -133,7 +138,7 @@ class LiveSketchesTest {
 
     @Test
     void firstTouchWithNothingStoredStartsEmpty() {
-        HllSketch sketch = live.sketchFor(DAY, 0, keys, stored);
+        LiveHll sketch = live.sketchFor(DAY, 0, keys, stored);
         assertThat(reads).containsExactly(key(DAY, 0));
         assertThat(sketch.isEmpty()).isTrue();
     }
@@ -148,8 +153,8 @@ class LiveSketchesTest {
         assertThat(live.sketchFor(DAY + 1, 0, keys, NO_READ).isEmpty()).isTrue();
         assertThat(live.sketchFor(DAY + 30, 5, keys, NO_READ).isEmpty()).isTrue();
         // The boundary day and earlier ones may hold stored sketches.
-        assertThat(live.sketchFor(DAY, 0, keys, stored).getEstimate()).isCloseTo(3, within(0.01));
-        assertThat(live.sketchFor(DAY - 1, 0, keys, stored).getEstimate()).isCloseTo(2, within(0.01));
+        assertThat(estimate(live.sketchFor(DAY, 0, keys, stored))).isCloseTo(3, within(0.01));
+        assertThat(estimate(live.sketchFor(DAY - 1, 0, keys, stored))).isCloseTo(2, within(0.01));
         assertThat(reads).containsExactly(key(DAY, 0), key(DAY - 1, 0));
     }
 
@@ -161,24 +166,24 @@ class LiveSketchesTest {
         assertThat(live.takeStoreDirty()).isEmpty();
         assertThat(live.takeDownstreamDirty()).isEmpty();
         LiveSketches.SegmentKeys noKeys = (day, segment) -> fail("unexpected key build");
-        HllSketch sketch = live.sketchFor(DAY, 3, noKeys, NO_READ);
-        assertThat(sketch.getEstimate()).isCloseTo(3, within(0.01));
+        LiveHll sketch = live.sketchFor(DAY, 3, noKeys, NO_READ);
+        assertThat(estimate(sketch)).isCloseTo(3, within(0.01));
         assertThat(keysOf(live.takeStoreDirty())).containsExactly(key(DAY, 3));
     }
 
     @Test
     void takeStoreDirtyReturnsEachChangedSketchOnceWithCanonicalBytes() {
-        HllSketch a = touch(DAY, 0, "x");
+        LiveHll a = touch(DAY, 0, "x");
         touch(DAY, 0, "y");
-        HllSketch b = touch(DAY + 1, 2, "z");
+        LiveHll b = touch(DAY + 1, 2, "z");
         touch(DAY, 0, "x");
 
         List<KeyValue<Bytes, byte[]>> batch = live.takeStoreDirty();
 
         assertThat(keysOf(batch)).containsExactlyInAnyOrder(key(DAY, 0), key(DAY + 1, 2));
-        Map<Bytes, HllSketch> byKey = Map.of(key(DAY, 0), a, key(DAY + 1, 2), b);
+        Map<Bytes, LiveHll> byKey = Map.of(key(DAY, 0), a, key(DAY + 1, 2), b);
         for (KeyValue<Bytes, byte[]> kv : batch) {
-            assertThat(kv.value).isEqualTo(Sketches.toBytes(byKey.get(kv.key)));
+            assertThat(kv.value).isEqualTo(byKey.get(kv.key).toBytes());
         }
         assertThat(Sketches.fromBytes(batch.get(keysOf(batch).indexOf(key(DAY, 0))).value).getEstimate())
             .isCloseTo(2, within(0.01));
@@ -187,7 +192,7 @@ class LiveSketchesTest {
         touch(DAY + 1, 2, "w");
         List<KeyValue<Bytes, byte[]>> next = live.takeStoreDirty();
         assertThat(keysOf(next)).containsExactly(key(DAY + 1, 2));
-        assertThat(next.get(0).value).isEqualTo(Sketches.toBytes(b));
+        assertThat(next.get(0).value).isEqualTo(b.toBytes());
         assertThat(live.takeStoreDirty()).isEmpty();
     }
 
@@ -217,7 +222,7 @@ class LiveSketchesTest {
     @Test
     void evictThroughDropsTheDaysUpToItAndTheirPendingSends() {
         touch(DAY - 1, 0, "a");
-        HllSketch kept = touch(DAY + 1, 0, "b");
+        LiveHll kept = touch(DAY + 1, 0, "b");
         touch(DAY + 1, 1, "c");
         touch(DAY, 0, "d");
         touch(DAY, 1, "e"); // the last day touched, as the one a shortcut may remember
@@ -231,10 +236,10 @@ class LiveSketchesTest {
         // An evicted day comes back from the store on its next touch, with a new key.
         keyCalls.clear();
         reads.clear();
-        HllSketch reloaded = live.sketchFor(DAY, 1, keys, stored);
+        LiveHll reloaded = live.sketchFor(DAY, 1, keys, stored);
         assertThat(keyCalls).containsExactly(DAY + "/1");
         assertThat(reads).containsExactly(key(DAY, 1));
-        assertThat(reloaded.getEstimate()).isCloseTo(1, within(0.01));
+        assertThat(estimate(reloaded)).isCloseTo(1, within(0.01));
         assertThat(live.size()).isEqualTo(3);
         // Later days keep their live sketches.
         assertThat(live.sketchFor(DAY + 1, 0, keys, NO_READ)).isSameAs(kept);
@@ -255,7 +260,7 @@ class LiveSketchesTest {
     void afterEvictAllEveryPreviouslyLiveDayReadsTheStoreAgain() {
         live.storedThrough(DAY - 1);
         live.sketchFor(DAY, 0, keys, NO_READ).update("a");
-        HllSketch later = live.sketchFor(DAY + 2, 1, keys, NO_READ);
+        LiveHll later = live.sketchFor(DAY + 2, 1, keys, NO_READ);
         later.update("b");
         later.update("c");
         flush();
@@ -266,8 +271,8 @@ class LiveSketchesTest {
         assertThat(live.takeDownstreamDirty()).isEmpty();
         assertThat(live.takeStoreDirty()).isEmpty();
         // storedThrough was DAY - 1: evictAll raised it past the evicted days.
-        assertThat(live.sketchFor(DAY, 0, keys, stored).getEstimate()).isCloseTo(1, within(0.01));
-        assertThat(live.sketchFor(DAY + 2, 1, keys, stored).getEstimate()).isCloseTo(2, within(0.01));
+        assertThat(estimate(live.sketchFor(DAY, 0, keys, stored))).isCloseTo(1, within(0.01));
+        assertThat(estimate(live.sketchFor(DAY + 2, 1, keys, stored))).isCloseTo(2, within(0.01));
         assertThat(reads).containsExactly(key(DAY, 0), key(DAY + 2, 1));
         // Days after every evicted day still hold nothing stored.
         assertThat(live.sketchFor(DAY + 3, 0, keys, NO_READ).isEmpty()).isTrue();
@@ -286,7 +291,7 @@ class LiveSketchesTest {
     @Test
     void removeDropsOneEntryAndItsPendingWrites() {
         touch(DAY, 0, "a");
-        HllSketch other = touch(DAY, 1, "b");
+        LiveHll other = touch(DAY, 1, "b");
         touch(DAY + 1, 0, "c");
 
         live.remove(key(DAY, 0));
@@ -297,7 +302,7 @@ class LiveSketchesTest {
         assertThat(live.sketchFor(DAY, 1, keys, NO_READ)).isSameAs(other);
         // The removed entry starts afresh on its next touch.
         keyCalls.clear();
-        HllSketch again = live.sketchFor(DAY, 0, keys, stored);
+        LiveHll again = live.sketchFor(DAY, 0, keys, stored);
         assertThat(again.isEmpty()).isTrue();
         assertThat(keyCalls).containsExactly(DAY + "/0");
         assertThat(live.size()).isEqualTo(3);
@@ -330,11 +335,11 @@ class LiveSketchesTest {
         // Every day may hold stored sketches again, and keys are built anew.
         keyCalls.clear();
         reads.clear();
-        HllSketch sketch = live.sketchFor(DAY + 1, 3, keys, stored);
+        LiveHll sketch = live.sketchFor(DAY + 1, 3, keys, stored);
         live.sketchFor(DAY + 50, 0, keys, stored);
         assertThat(reads).containsExactly(key(DAY + 1, 3), key(DAY + 50, 0));
         assertThat(keyCalls).containsExactly((DAY + 1) + "/3", (DAY + 50) + "/0");
-        assertThat(sketch.getEstimate()).isCloseTo(1, within(0.01));
+        assertThat(estimate(sketch)).isCloseTo(1, within(0.01));
     }
 
     @Test
