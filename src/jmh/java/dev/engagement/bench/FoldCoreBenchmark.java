@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.Map;
@@ -77,18 +78,27 @@ public class FoldCoreBenchmark {
         slotCount = index.size() * BenchPings.DAYS;
     }
 
+    /** Fresh state for the next invocation: only what the running benchmark uses, so none pays for another's heap. */
     @Setup(Level.Invocation)
-    public void freshState() {
+    public void freshState(BenchmarkParams params) {
+        String benchmark = params.getBenchmark();
         segments = newIndex();
         live = new LiveSketches(sketches);
         live.storedThrough(-1); // nothing stored: a first touch creates, as in a task with no state
         SegmentIndex index = segments;
         keys = (day, segment) -> SegmentDayKey.of(day, index.values(segment));
-        slots = new LiveHll[slotCount];
-        dataSketches = new HllSketch[slotCount];
-        for (int i = 0; i < slotCount; i++) {
-            slots[i] = LiveHll.empty(sketches.lgK());
-            dataSketches[i] = sketches.newLive();
+        slots = null;
+        dataSketches = null;
+        if (benchmark.endsWith(".hllUpdateOnly")) {
+            slots = new LiveHll[slotCount];
+            for (int i = 0; i < slotCount; i++) {
+                slots[i] = LiveHll.empty(sketches.lgK());
+            }
+        } else if (benchmark.endsWith(".hllUpdateDataSketches")) {
+            dataSketches = new HllSketch[slotCount];
+            for (int i = 0; i < slotCount; i++) {
+                dataSketches[i] = sketches.newLive();
+            }
         }
     }
 

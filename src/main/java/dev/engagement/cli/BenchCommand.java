@@ -35,6 +35,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repetitions", defaultValue = "3", description = "Repetitions per figure (default ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--naive-pings", defaultValue = "2000000",
+        description = "Pings the naive baseline is timed over, at most --pings (default ${DEFAULT-VALUE}): it is the"
+            + " slowest run, and its rate is steady once every segment-day exists.")
+    long naivePings;
+
     @Option(names = "--flush-interval", defaultValue = "1s",
         description = "Engagement's engagement.flush-interval for the run (default ${DEFAULT-VALUE}).")
     String flushInterval;
@@ -60,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         IngestBench.Settings settings = new IngestBench.Settings(pings, partitions, clients, segments, repetitions,
-            flushInterval, downstreamInterval, querySegments, queryDays, accuracySegments);
+            Math.min(naivePings, pings), flushInterval, downstreamInterval, querySegments, queryDays, accuracySegments);
         List<IngestBench.Figure> figures;
         try (IngestBench bench = new IngestBench(settings)) {
             figures = bench.runAll(System.err);
@@ -89,7 +94,8 @@ final class BenchCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = json.createObjectNode();
         root.putObject("settings").put("pings", pings).put("partitions", partitions).put("clients", clients)
-            .put("segments", segments).put("repetitions", repetitions).put("flushInterval", flushInterval)
+            .put("segments", segments).put("repetitions", repetitions).put("naivePings", Math.min(naivePings, pings))
+            .put("flushInterval", flushInterval)
             .put("downstreamInterval", downstreamInterval);
         ArrayNode list = root.putArray("figures");
         figures.forEach(f -> list.addObject().put("name", f.name()).put("unit", f.unit()).put("median", f.median())

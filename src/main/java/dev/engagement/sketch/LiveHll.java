@@ -8,6 +8,7 @@ import org.apache.datasketches.thetacommon.ThetaUtil;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -103,10 +104,85 @@ public class LiveHll {
         if (datum == null || datum.isEmpty()) {
             return false;
         }
-        long[] hash = MurmurHash3.hash(datum.getBytes(StandardCharsets.UTF_8), ThetaUtil.DEFAULT_UPDATE_SEED);
-        int lz = Long.numberOfLeadingZeros(hash[1]);
-        int coupon = ((lz > 62 ? 62 : lz) + 1) << KEY_BITS_26 | (int) (hash[0] & KEY_MASK_26);
-        return couponUpdate(coupon);
+        return couponUpdate(coupon(datum));
+    }
+
+    /**
+     * The coupon of a string, as DataSketches computes it: MurmurHash3 (x64, 128 bits, seed
+     * {@link ThetaUtil#DEFAULT_UPDATE_SEED}) of its UTF-8 bytes; the low 26 bits of the first half
+     * address the coupon, the leading zeros of the second give its value. An ASCII string (a client
+     * id in practice) is hashed from its chars, which are its UTF-8 bytes, with no copy; any other
+     * is encoded first.
+     */
+    static int coupon(String datum) {
+        int length = datum.length();
+        long h1 = ThetaUtil.DEFAULT_UPDATE_SEED;
+        long h2 = ThetaUtil.DEFAULT_UPDATE_SEED;
+        int nonAscii = 0;
+        int at = 0;
+        for (; at + 16 <= length; at += 16) {
+            long k1 = 0;
+            long k2 = 0;
+            for (int j = 7; j >= 0; j--) {
+                char c1 = datum.charAt(at + j);
+                char c2 = datum.charAt(at + 8 + j);
+                nonAscii |= c1 | c2;
+                k1 = k1 << 8 | c1;
+                k2 = k2 << 8 | c2;
+            }
+            h1 ^= mixK1(k1);
+            h1 = Long.rotateLeft(h1, 27) + h2;
+            h1 = h1 * 5 + 0x52dce729;
+            h2 ^= mixK2(k2);
+            h2 = Long.rotateLeft(h2, 31) + h1;
+            h2 = h2 * 5 + 0x38495ab5;
+        }
+        long k1 = 0;
+        long k2 = 0;
+        for (int j = length - 1; j >= at + 8; j--) {
+            char c = datum.charAt(j);
+            nonAscii |= c;
+            k2 = k2 << 8 | c;
+        }
+        for (int j = Math.min(length, at + 8) - 1; j >= at; j--) {
+            char c = datum.charAt(j);
+            nonAscii |= c;
+            k1 = k1 << 8 | c;
+        }
+        if (nonAscii >= 0x80) {
+            long[] hash = MurmurHash3.hash(datum.getBytes(StandardCharsets.UTF_8), ThetaUtil.DEFAULT_UPDATE_SEED);
+            return coupon(hash[0], hash[1]);
+        }
+        h1 ^= mixK1(k1);
+        h2 ^= mixK2(k2);
+        h1 ^= length;
+        h2 ^= length;
+        h1 += h2;
+        h2 += h1;
+        h1 = finalMix(h1);
+        h2 = finalMix(h2);
+        h1 += h2;
+        h2 += h1;
+        return coupon(h1, h2);
+    }
+
+    private static int coupon(long hash0, long hash1) {
+        int lz = Long.numberOfLeadingZeros(hash1);
+        return ((lz > 62 ? 62 : lz) + 1) << KEY_BITS_26 | (int) (hash0 & KEY_MASK_26);
+    }
+
+    private static long mixK1(long k) {
+        return Long.rotateLeft(k * 0x87c37b91114253d5L, 31) * 0x4cf5ad432745937fL;
+    }
+
+    private static long mixK2(long k) {
+        return Long.rotateLeft(k * 0x4cf5ad432745937fL, 33) * 0x87c37b91114253d5L;
+    }
+
+    private static long finalMix(long h) {
+        h = (h ^ h >>> 33) * 0xff51afd7ed558ccdL;
+        h = (h ^ h >>> 33) * 0xc4ceb9fe1a85ec53L;
+        return h ^ h >>> 33;
     }
 
     private boolean couponUpdate(int coupon) {
@@ -153,7 +229,7 @@ public class LiveHll {
     }
 
     private boolean setUpdate(int coupon) {
-        int index = find(coupons, lgArr, coupon);
+        int index = find(coupons, coupon);
         if (index >= 0) {
             return false;
         }
@@ -169,12 +245,15 @@ public class LiveHll {
         return true;
     }
 
-    /** DataSketches' probe: start at the coupon's low bits, stride by its next bits (odd). */
-    private static int find(int[] table, int lgLength, int coupon) {
+    /**
+     * Linear probing from the coupon's low bits (random: they are hash bits), so that a lookup
+     * usually stays within one cache line. DataSketches strides instead; the table's layout is not
+     * observable: stored coupons are sorted ({@link Sketches#canonical}), and turning dense gives
+     * the same registers and KxQ sums in any order (see {@link #promoteToHll}).
+     */
+    private static int find(int[] table, int coupon) {
         int mask = table.length - 1;
-        int probe = coupon & mask;
-        int start = probe;
-        do {
+        for (int probe = coupon & mask; ; probe = (probe + 1) & mask) {
             int at = table[probe];
             if (at == 0) {
                 return ~probe;
@@ -182,21 +261,25 @@ public class LiveHll {
             if (at == coupon) {
                 return probe;
             }
-            probe = (probe + (((coupon & KEY_MASK_26) >>> lgLength) | 1)) & mask;
-        } while (probe != start);
-        throw new IllegalStateException("coupon table full");
+        }
     }
 
     private static int[] grown(int[] table, int lgLength) {
         int[] bigger = new int[1 << lgLength];
         for (int coupon : table) {
             if (coupon != 0) {
-                bigger[~find(bigger, lgLength, coupon)] = coupon;
+                bigger[~find(bigger, coupon)] = coupon;
             }
         }
         return bigger;
     }
 
+    /**
+     * Turns dense, as DataSketches does: every coupon into the registers, then the HIP accumulator
+     * set to the sparse estimate. The order of the coupons does not matter: KxQ0 adds and subtracts
+     * powers of two from 2^lgK down to 2^-31, and KxQ1 from 2^-32 down to 2^-63, each within the
+     * 53 bits of a double's mantissa, so both sums are exact.
+     */
     private void promoteToHll() {
         int[] sparse = coupons;
         mode = HLL;
@@ -275,14 +358,18 @@ public class LiveHll {
         } else {
             out.putInt(8, count);
         }
-        int at = start;
+        int[] sorted = new int[count]; // canonical: sorted, as Sketches.canonical leaves them
+        int n = 0;
         for (int coupon : coupons) {
             if (coupon != 0) {
-                out.putInt(at, coupon);
-                at += 4;
+                sorted[n++] = coupon;
             }
         }
-        return Sketches.canonical(out.array());
+        Arrays.sort(sorted);
+        for (int i = 0; i < n; i++) {
+            out.putInt(start + 4 * i, sorted[i]);
+        }
+        return out.array();
     }
 
     /** This sketch as a DataSketches sketch, to estimate or union. */

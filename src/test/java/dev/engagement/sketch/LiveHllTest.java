@@ -141,6 +141,25 @@ class LiveHllTest {
     }
 
     @Test
+    void hashesEveryStringAsDataSketchesDoes() {
+        Random random = new Random(5);
+        StringBuilder ascii = new StringBuilder();
+        for (int length = 1; length <= 70; length++) {
+            ascii.append((char) (32 + random.nextInt(95)));
+            String[] strings = {ascii.toString(), ascii + "\u00e9", "\u00e9" + ascii, ascii + "\u20ac",
+                ascii + "\ud83d\ude00", ascii.toString().replace(' ', '\u007f') + "\u0080"};
+            for (String datum : strings) {
+                HllSketch reference = new HllSketch(21, TgtHllType.HLL_8);
+                LiveHll live = LiveHll.empty(21);
+                reference.update(datum);
+                live.update(datum);
+                // one coupon, stored as is in the list: equal bytes mean equal hashes
+                assertThat(live.toBytes()).as("%s", datum).isEqualTo(Sketches.toBytes(reference));
+            }
+        }
+    }
+
+    @Test
     void rejectsBytesThatAreNoSketch() {
         assertThatThrownBy(() -> LiveHll.fromBytes(new byte[] {1, 2, 3}))
             .isInstanceOf(IllegalArgumentException.class);
