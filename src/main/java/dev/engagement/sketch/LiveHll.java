@@ -82,7 +82,11 @@ public class LiveHll {
      */
     protected LiveHll(byte[] stored) {
         this(lgKOf(stored));
-        load(normalized(stored));
+        try {
+            load(normalized(stored));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a readable HLL sketch: " + e.getMessage(), e);
+        }
     }
 
     /** An empty sketch of {@code 2^lgK} buckets. */
@@ -395,6 +399,9 @@ public class LiveHll {
         } else if (imageMode == LIST) {
             // heapifyList: the coupons, in stored order, in a fresh list
             int n = image[6] & 0xff;
+            if (n > coupons.length || image.length < 8 + 4 * n) {
+                throw new IllegalArgumentException(n + " coupons in a list of " + image.length + " bytes");
+            }
             for (int i = 0; i < n; i++) {
                 coupons[i] = in.getInt(8 + 4 * i);
             }
@@ -405,6 +412,9 @@ public class LiveHll {
             lgArr = LG_INIT_SET;
             coupons = new int[1 << LG_INIT_SET];
             int n = in.getInt(8);
+            if (lgK < 8 || n < 0 || image.length < 12 + 4L * n) {
+                throw new IllegalArgumentException(n + " coupons in a set of " + image.length + " bytes at lgK " + lgK);
+            }
             for (int i = 0; i < n; i++) {
                 setUpdate(in.getInt(12 + 4 * i));
             }

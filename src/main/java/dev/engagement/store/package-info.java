@@ -5,8 +5,9 @@
  * <h2>Design notes</h2>
  * <p>A ping never (de)serializes a sketch. {@link dev.engagement.store.SketchStore} holds the live
  * {@code HLL_8} sketch of each (segment, day) of its open days ({@link dev.engagement.store.LiveSketches},
- * by day and dense segment id, loaded when the task starts); a ping costs two array reads and an HLL
- * update, and marks the sketch dirty only if it changed. Dirty sketches are written as canonical
+ * by day and dense segment id, loaded when the task starts; each a {@link dev.engagement.sketch.LiveHll}
+ * carrying its key and dirty flags); a ping costs two array reads and an HLL update, and marks the
+ * sketch dirty only if it changed. Dirty sketches are written as canonical
  * compact bytes (see {@code dev.engagement.sketch}) to a logged RocksDB key-value store, in one
  * batch, through Kafka Streams' cache-flush hook right before every commit (so the changelog always
  * holds at least every ping up to the committed offsets) and every flush interval unless a commit

@@ -166,5 +166,14 @@ class LiveHllTest {
         assertThatThrownBy(() -> LiveHll.fromBytes("not a sketch, at all".getBytes()))
             .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LiveHll.empty(3)).isInstanceOf(IllegalArgumentException.class);
+        byte[] list = Sketches.toBytes(new Sketches(12).newLive());
+        list[6] = 9; // claims nine coupons in an empty list
+        assertThatThrownBy(() -> LiveHll.fromBytes(list)).isInstanceOf(IllegalArgumentException.class);
+        HllSketch dense = new HllSketch(12, TgtHllType.HLL_8);
+        for (int i = 0; i < 10_000; i++) {
+            dense.update(i);
+        }
+        byte[] truncated = Arrays.copyOf(dense.toCompactByteArray(), 1_000);
+        assertThatThrownBy(() -> LiveHll.fromBytes(truncated)).isInstanceOf(IllegalArgumentException.class);
     }
 }
