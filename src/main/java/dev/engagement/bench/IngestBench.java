@@ -73,8 +73,8 @@ public final class IngestBench implements AutoCloseable {
 
     /** What to measure. */
     public record Settings(long pings, int partitions, int clients, int segments, int repetitions,
-                           long naivePings, String flushInterval, String downstreamInterval, int querySegments, int queryDays,
-                           int accuracySegments) {
+                           long naivePings, String flushInterval, String downstreamInterval, int querySegments,
+                           int queryDays, int accuracySegments) {
     }
 
     private static final String TOPIC = "bench-pings";
@@ -230,8 +230,8 @@ public final class IngestBench implements AutoCloseable {
                     aggregated.incrementAndGet();
                     return sketch.toCompactByteArray();
                 }, Materialized.with(Serdes.String(), Serdes.ByteArray()));
-            rates[r] = settings.naivePings()
-                / timeStreams(builder.build(), "bench-naive-" + (run++), aggregated::get, settings.naivePings(), false, true);
+            rates[r] = settings.naivePings() / timeStreams(builder.build(), "bench-naive-" + (run++), aggregated::get,
+                settings.naivePings(), false, true);
         }
         return Figure.of("naive DSL baseline (repartition + serde per ping)", "pings/s", rates);
     }

@@ -19,6 +19,8 @@ import java.util.Arrays;
 public final class SegmentIndex {
 
     private static final int EMPTY = -1;
+    /** An empty slot of {@link #raw}: no entry has it, since no id is -1. */
+    private static final long EMPTY_RAW = -1L;
 
     private final ValueCaps caps;
     private final int width;
@@ -26,10 +28,12 @@ public final class SegmentIndex {
     private final String[] rawScratch;
     /** Values by id, {@code width} per id: what the fast path compares a ping's values with. */
     private String[] valuesById;
-    /** Fast path: slot to id, for segments whose values are kept as is; a power of two, at most half full. */
-    private int[] rawTable;
-    /** The value-tuple hash of each {@link #rawTable} slot, to skip other segments without reading them. */
-    private int[] rawHashes;
+    /**
+     * Fast path, for segments whose values are kept as is: each slot holds a value-tuple hash (high
+     * half, to skip other segments without reading their values) and the id (low half), so a probe
+     * is one memory access. Linear probing; a power of two, at most half full.
+     */
+    private long[] raw;
     private int rawSize;
     /** Code tuples, {@code width} ints per id. */
     private int[] tuples;
@@ -46,9 +50,8 @@ public final class SegmentIndex {
         this.valuesById = new String[64 * width];
         this.table = new int[128];
         Arrays.fill(table, EMPTY);
-        this.rawTable = new int[128];
-        this.rawHashes = new int[128];
-        Arrays.fill(rawTable, EMPTY);
+        this.raw = new long[128];
+        Arrays.fill(raw, EMPTY_RAW);
     }
 
     /** The segment of a ping, after placeholders and caps (admitting new values as {@link ValueCaps} does). */
@@ -60,10 +63,11 @@ public final class SegmentIndex {
             h = (h + value.hashCode()) * 0x9E3779B9;
         }
         h ^= h >>> 16;
-        int mask = rawTable.length - 1;
-        for (int slot = h & mask; rawTable[slot] != EMPTY; slot = (slot + 1) & mask) {
-            if (rawHashes[slot] == h && keptAsIs(rawTable[slot], rawScratch)) {
-                return rawTable[slot];
+        int mask = raw.length - 1;
+        long entry;
+        for (int slot = h & mask; (entry = raw[slot]) != EMPTY_RAW; slot = (slot + 1) & mask) {
+            if ((int) (entry >>> 32) == h && keptAsIs((int) entry, rawScratch)) {
+                return (int) entry;
             }
         }
         for (int d = 0; d < width; d++) {
@@ -88,30 +92,27 @@ public final class SegmentIndex {
     }
 
     private void addRaw(int hash, int id) {
-        if ((rawSize + 1) * 2 > rawTable.length) {
-            int[] ids = new int[rawTable.length * 2];
-            int[] hashes = new int[ids.length];
-            Arrays.fill(ids, EMPTY);
-            for (int slot = 0; slot < rawTable.length; slot++) {
-                if (rawTable[slot] != EMPTY) {
-                    insertRaw(ids, hashes, rawHashes[slot], rawTable[slot]);
+        if ((rawSize + 1) * 2 > raw.length) {
+            long[] bigger = new long[raw.length * 2];
+            Arrays.fill(bigger, EMPTY_RAW);
+            for (long entry : raw) {
+                if (entry != EMPTY_RAW) {
+                    insertRaw(bigger, entry);
                 }
             }
-            rawTable = ids;
-            rawHashes = hashes;
+            raw = bigger;
         }
-        insertRaw(rawTable, rawHashes, hash, id);
+        insertRaw(raw, (long) hash << 32 | (id & 0xffff_ffffL));
         rawSize++;
     }
 
-    private static void insertRaw(int[] ids, int[] hashes, int hash, int id) {
-        int mask = ids.length - 1;
-        int slot = hash & mask;
-        while (ids[slot] != EMPTY) {
+    private static void insertRaw(long[] table, long entry) {
+        int mask = table.length - 1;
+        int slot = (int) (entry >>> 32) & mask;
+        while (table[slot] != EMPTY_RAW) {
             slot = (slot + 1) & mask;
         }
-        ids[slot] = id;
-        hashes[slot] = hash;
+        table[slot] = entry;
     }
 
     /** The segment of values read back from the state (see {@link ValueCaps#codeOfKnown}). */

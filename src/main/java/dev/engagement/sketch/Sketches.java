@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * Factory and codec for the HLL sketches of one precision ({@code lgK}).
  *
- * <p>Live sketches are updatable {@code HLL_8}; stored bytes are canonical compact {@code HLL_8}
+ * <p>Updatable sketches here are DataSketches {@code HLL_8} (the fold's live ones are {@link LiveHll}, which
+ * gives the same bytes); stored bytes are canonical compact {@code HLL_8}
  * (see the package notes). Instances are immutable and thread-safe; the sketches they return are not.
  */
 public final class Sketches {
@@ -45,15 +46,9 @@ public final class Sketches {
         return lgK;
     }
 
-    /** A new, empty live sketch. */
+    /** A new, empty updatable sketch (the fold's live sketches are {@link LiveHll}). */
     public HllSketch newLive() {
         return new HllSketch(lgK, TgtHllType.HLL_8);
-    }
-
-    /** A live sketch that continues from stored bytes. */
-    public HllSketch liveFromBytes(byte[] bytes) {
-        HllSketch stored = HllSketch.heapify(bytes);
-        return stored.getTgtHllType() == TgtHllType.HLL_8 ? stored : stored.copyAs(TgtHllType.HLL_8);
     }
 
     /**

@@ -258,59 +258,27 @@ class SketchesTest {
                 assertThat(mode(stored)).isEqualTo(mode(live));
                 assertThat(Sketches.estimate(stored)).as("lgK %d size %d", lgK, size).isEqualTo(Sketches.estimate(live));
 
-                HllSketch again = sketches.liveFromBytes(bytes);
-                assertThat(again.getTgtHllType()).isEqualTo(TgtHllType.HLL_8);
-                assertThat(Sketches.estimate(again)).isEqualTo(Sketches.estimate(live));
-                // Canonical bytes are a fixed point of the codec.
-                assertThat(Sketches.toBytes(again)).isEqualTo(bytes);
+                LiveHll again = LiveHll.fromBytes(bytes);
+                assertThat(Sketches.estimate(again.toSketch())).isEqualTo(Sketches.estimate(live));
+                // Canonical bytes are a fixed point of the codec, and of the live sketch.
+                assertThat(again.toBytes()).isEqualTo(bytes);
                 assertThat(Sketches.toBytes(stored)).isEqualTo(bytes);
             }
         }
         assertThat(modesSeen).containsExactlyInAnyOrder("LIST", "SET", "HLL");
     }
 
-    @Test
-    void liveFromBytesContinuesUpdating() {
-        Random rnd = new Random(22);
-        for (int size : new int[] {5, 50, 500, 5_000, 50_000}) {
-            List<String> ids = distinctIds(size, rnd);
-            HllSketch whole = liveOf(SKETCHES, ids);
-
-            HllSketch firstHalf = liveOf(SKETCHES, ids.subList(0, size / 2));
-            HllSketch resumed = SKETCHES.liveFromBytes(Sketches.toBytes(firstHalf));
-            for (String id : ids.subList(size / 2, size)) {
-                resumed.update(id);
-            }
-            assertThat(resumed.isCompact()).isFalse();
-            assertThat(Sketches.estimate(resumed)).as("size %d", size).isEqualTo(Sketches.estimate(whole));
-            assertThat(Sketches.toBytes(resumed)).isEqualTo(Sketches.toBytes(whole));
-        }
-    }
-
-    @Test
-    void liveFromBytesReadsOtherSerializations() {
-        Random rnd = new Random(23);
-        List<String> ids = distinctIds(20_000, rnd);
-        HllSketch live = liveOf(SKETCHES, ids);
-        // An updatable HLL_8 image, and a compact HLL_6 one, as another writer might store.
-        for (byte[] foreign : List.of(live.toUpdatableByteArray(), live.copyAs(TgtHllType.HLL_6).toCompactByteArray())) {
-            HllSketch resumed = SKETCHES.liveFromBytes(foreign);
-            assertThat(resumed.getTgtHllType()).isEqualTo(TgtHllType.HLL_8);
-            assertThat(Sketches.toBytes(resumed)).isEqualTo(Sketches.toBytes(live));
-        }
-    }
-
     // ---------------------------------------------------------------- crash and replay
 
     /**
-     * A partition's life with crashes: the live sketch is flushed (stored bytes) now and then; a crash
+     * A partition's life with crashes, on the fold's live sketch ({@link LiveHll}): it is flushed (stored bytes) now and then; a crash
      * loses everything after the last flush, and the restart reads the flushed bytes back and replays
      * the stream from the last committed offset, which is at or before the flush, so some ids are added
      * again.
      */
     private static byte[] withCrashes(Sketches sketches, List<String> stream, Random rnd) {
-        HllSketch live = sketches.newLive();
-        byte[] flushed = Sketches.toBytes(live);
+        LiveHll live = LiveHll.empty(sketches.lgK());
+        byte[] flushed = live.toBytes();
         int flushedAt = 0;
         int committedAt = 0;
         int crashes = 0;
@@ -323,12 +291,12 @@ class SketchesTest {
             double p = crashes >= 100 ? 0 : Math.min(0.3, 12.0 / stream.size() + (i < 100 ? 0.05 : 0));
             if (r < p / 3) {
                 // Flush, and commit somewhat before it.
-                flushed = Sketches.toBytes(live);
+                flushed = live.toBytes();
                 flushedAt = i;
                 committedAt = Math.max(committedAt, i - rnd.nextInt(Math.min(i, 50) + 1));
             } else if (r < p) {
                 // Crash: back to the flushed bytes, replay from the committed offset.
-                live = sketches.liveFromBytes(flushed);
+                live = LiveHll.fromBytes(flushed);
                 i = committedAt;
                 crashes++;
                 if (rnd.nextBoolean() && flushedAt > 0) {
@@ -339,7 +307,7 @@ class SketchesTest {
                 }
             }
         }
-        return Sketches.toBytes(live);
+        return live.toBytes();
     }
 
     @ParameterizedTest
