@@ -94,7 +94,11 @@ public class LiveHll {
         return new LiveHll(lgK);
     }
 
-    /** A sketch that continues from stored bytes (any DataSketches HLL serialization). */
+    /**
+     * A sketch that continues from stored bytes (any DataSketches HLL serialization).
+     *
+     * @throws IllegalArgumentException when the bytes are not a readable HLL sketch
+     */
     public static LiveHll fromBytes(byte[] stored) {
         return new LiveHll(stored);
     }
