@@ -403,7 +403,7 @@ public class LiveHll {
         } else if (imageMode == LIST) {
             // heapifyList: the coupons, in stored order, in a fresh list
             int n = image[6] & 0xff;
-            if (n > coupons.length || image.length < 8 + 4 * n) {
+            if (n >= coupons.length || image.length < 8 + 4 * n) { // a full list has turned into a set
                 throw new IllegalArgumentException(n + " coupons in a list of " + image.length + " bytes");
             }
             for (int i = 0; i < n; i++) {

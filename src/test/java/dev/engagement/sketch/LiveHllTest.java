@@ -175,6 +175,13 @@ class LiveHllTest {
         byte[] list = Sketches.toBytes(new Sketches(12).newLive());
         list[6] = 9; // claims nine coupons in an empty list
         assertThatThrownBy(() -> LiveHll.fromBytes(list)).isInstanceOf(IllegalArgumentException.class);
+        byte[] full = Arrays.copyOf(list, 8 + 4 * 8);
+        full[6] = 8; // eight coupons: a list that full has already turned into a set
+        for (int i = 0; i < 8; i++) {
+            full[8 + 4 * i] = (byte) (i + 1);
+            full[8 + 4 * i + 3] = 4; // a value in the coupon's top bits
+        }
+        assertThatThrownBy(() -> LiveHll.fromBytes(full)).isInstanceOf(IllegalArgumentException.class);
         HllSketch dense = new HllSketch(12, TgtHllType.HLL_8);
         for (int i = 0; i < 10_000; i++) {
             dense.update(i);
