@@ -380,11 +380,6 @@ public class LiveHll {
         return out.array();
     }
 
-    /** This sketch as a DataSketches sketch, to estimate or union. */
-    public final HllSketch toSketch() {
-        return HllSketch.heapify(toBytes());
-    }
-
     /** Reads a compact HLL_8 image of this class's lgK, as the DataSketches heapify methods do. */
     private void load(byte[] image) {
         ByteBuffer in = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);

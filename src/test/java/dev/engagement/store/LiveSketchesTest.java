@@ -63,7 +63,7 @@ class LiveSketchesTest {
     }
 
     private static double estimate(LiveHll sketch) {
-        return sketch.toSketch().getEstimate();
+        return Sketches.fromBytes(sketch.toBytes()).getEstimate();
     }
 
     private LiveHll touch(int day, int segment, String client) {

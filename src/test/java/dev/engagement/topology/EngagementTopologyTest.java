@@ -234,15 +234,20 @@ class EngagementTopologyTest {
         assertThat(after.get(key).getSketch()).isEqualTo(record.getSketch());
     }
 
+    /** A live sketch of the clients {@code prefix + i} for {@code i} in {@code from..to-1}. */
+    private static HllSketch sketchOf(String prefix, int from, int to) {
+        HllSketch sketch = new Sketches(12).newLive();
+        for (int i = from; i < to; i++) {
+            sketch.update(prefix + i);
+        }
+        return sketch;
+    }
+
     @Test
     void theDownstreamRecordIsTheUnionOfEveryPartitionsPartial() {
         Sketches s = new Sketches(12);
-        HllSketch p0 = s.newLive();
-        HllSketch p1 = s.newLive();
-        for (int i = 0; i < 300; i++) {
-            p0.update("client-" + i);          // 0..299
-            p1.update("client-" + (i + 200));  // 200..499: 100 shared
-        }
+        HllSketch p0 = sketchOf("client-", 0, 300);
+        HllSketch p1 = sketchOf("client-", 200, 500); // 100 shared
         TestInputTopic<byte[], byte[]> partials = bytesIn(driver, config.partialsTopic());
         byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
         long ts = MIDNIGHT.toEpochMilli();
@@ -269,12 +274,8 @@ class EngagementTopologyTest {
     @Test
     void aPartitionsNewPartialReplacesOnlyItsOwn() {
         Sketches s = new Sketches(12);
-        HllSketch p0 = s.newLive();
-        HllSketch p1 = s.newLive();
-        for (int i = 0; i < 100; i++) {
-            p0.update("a-" + i);
-            p1.update("b-" + i);
-        }
+        HllSketch p0 = sketchOf("a-", 0, 100);
+        HllSketch p1 = sketchOf("b-", 0, 100);
         TestInputTopic<byte[], byte[]> partials = bytesIn(driver, config.partialsTopic());
         byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
         // A segment whose values extend the first one's must not mix in (keys are prefix-free).
