@@ -89,7 +89,7 @@ public final class QueryBenchmark {
             System.out.printf("state on disk: %,d bytes (%.1f bytes per segment-day, RocksDB files included)%n",
                 bytes, bytes / (double) (segmentsPerDay * (long) days));
 
-            StorePartitionReader reader = new StorePartitionReader(0, store);
+            StorePartitionReader reader = new StorePartitionReader(0, store, false);
             LocalDate last = first.plusDays(days - 1);
             QueryLimits limits = QueryLimits.DEFAULTS;
             Answers answers = new Answers(config.lgK(), limits);

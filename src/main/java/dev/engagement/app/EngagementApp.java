@@ -33,6 +33,8 @@ public final class EngagementApp implements AutoCloseable {
 
     /** The application id when the configuration gives none. */
     public static final String DEFAULT_APPLICATION_ID = "engagement";
+    /** The default {@code commit.interval.ms}: how often changed sketches are written (see BENCHMARKS.md). */
+    public static final int DEFAULT_COMMIT_INTERVAL_MS = 10_000;
 
     private final EngagementConfig config;
     private final SchemaRegistry registry;
@@ -49,7 +51,7 @@ public final class EngagementApp implements AutoCloseable {
         this.registry = registry;
         this.pingPartitions = pingPartitions;
         Topology topology = EngagementTopology.build(config, registry, counters, pingPartitions);
-        this.streams = new KafkaStreams(topology, streamsConfig(config));
+        this.streams = new KafkaStreams(topology, streamsConfig(config, pingPartitions));
         this.streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
     }
 
@@ -103,9 +105,11 @@ public final class EngagementApp implements AutoCloseable {
      * The Kafka Streams configuration: every pass-through Kafka property, over these defaults.
      * <ul>
      *   <li>{@code application.id=engagement};</li>
-     *   <li>{@code commit.interval.ms=10000}: changed sketches reach RocksDB about every flush interval
-     *   anyway (at most two), so queries are fresh; the commit only bounds how much is replayed after
-     *   a crash;</li>
+     *   <li>{@code commit.interval.ms=10000}: changed sketches reach RocksDB and the changelog at each
+     *   commit (queries read open days from memory, so freshness does not depend on it); a longer
+     *   interval writes less, and after a crash at most one interval of pings is replayed;</li>
+     *   <li>{@code num.stream.threads}: the available processors, at most the pings topic's
+     *   partitions (a thread beyond one task per partition would have nothing to do);</li>
      *   <li>{@code auto.offset.reset=earliest}: a new deployment counts the pings already on the topic;</li>
      *   <li>{@code rocksdb.config.setter}: {@link dev.engagement.store.BoundedRocksDbConfig}, one
      *   memory budget for every store;</li>
@@ -113,9 +117,15 @@ public final class EngagementApp implements AutoCloseable {
      * </ul>
      */
     public static Properties streamsConfig(EngagementConfig config) {
+        return streamsConfig(config, config.topicPartitions());
+    }
+
+    /** As {@link #streamsConfig(EngagementConfig)}, for a pings topic of the given partitions. */
+    static Properties streamsConfig(EngagementConfig config, int pingPartitions) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 10_000);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads(pingPartitions));
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, dev.engagement.store.BoundedRocksDbConfig.class);
         props.putAll(config.kafkaProperties());
@@ -126,6 +136,11 @@ public final class EngagementApp implements AutoCloseable {
             }
         }
         return props;
+    }
+
+    /** The default {@code num.stream.threads}: the available processors, at most one per partition. */
+    public static int defaultStreamThreads(int pingPartitions) {
+        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), pingPartitions));
     }
 
     /**

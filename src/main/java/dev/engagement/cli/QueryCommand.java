@@ -117,6 +117,10 @@ final class QueryCommand implements Callable<Integer> {
             System.out.println("(incomplete: window before the data starts, a day within grace, or partitions unread: "
                 + root.path("partitions").path("answered").asInt() + "/" + root.path("partitions").path("total").asInt() + ")");
         }
+        if (!root.path("partitions").path("standby").isEmpty()) {
+            System.out.println("(partitions " + root.path("partitions").path("standby")
+                + " read from a standby: their open days are as of their last commit, up to one commit interval old)");
+        }
     }
 
     private static String enc(String s) {

@@ -3,6 +3,9 @@ package dev.engagement.config;
 import dev.engagement.ping.Dimension;
 import dev.engagement.sketch.Sketches;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +30,6 @@ import java.util.Set;
  * @param grace             how long after its end a day still accepts pings, in stream time
  * @param latenessWindow    how far before its submission day an activity date is plausible
  * @param retention         how long days are kept in the stores
- * @param flushInterval     how often live sketches are written to RocksDB (query freshness)
  * @param downstreamInterval at most one update per (segment, day) and interval on the sketches topic
  * @param schemaRegistryUrl the registry's URL, or {@code embedded}
  * @param schemaRegistryUserInfo {@code user:password} for the registry's basic authentication, or empty
@@ -47,7 +49,6 @@ public record EngagementConfig(
     Duration grace,
     Duration latenessWindow,
     Duration retention,
-    Duration flushInterval,
     Duration downstreamInterval,
     String schemaRegistryUrl,
     String schemaRegistryUserInfo,
@@ -59,6 +60,14 @@ public record EngagementConfig(
     public static final String PREFIX = "engagement.";
     public static final String DEFAULT_DIMENSIONS = "app_name,channel,os,country,app_version";
     public static final int DEFAULT_MAX_VALUES = 1000;
+    /**
+     * Keys still accepted but ignored, each with why: existing configuration files keep working, and
+     * one warning line says what to do.
+     */
+    public static final Map<String, String> DEPRECATED = Map.of("engagement.flush-interval",
+        "queries read open days from the live sketches, and the store is written when Kafka Streams "
+            + "commits (commit.interval.ms); remove the key");
+    private static final Logger LOG = LoggerFactory.getLogger(EngagementConfig.class);
     /** The registry URL value that selects the in-process registry. */
     public static final String EMBEDDED = "embedded";
 
@@ -75,7 +84,6 @@ public record EngagementConfig(
         Map.entry("engagement.grace", "2d"),
         Map.entry("engagement.lateness-window", "28d"),
         Map.entry("engagement.retention", "400d"),
-        Map.entry("engagement.flush-interval", "1s"),
         Map.entry("engagement.downstream-interval", "1m"),
         Map.entry("engagement.max-live-sketches", "50000"),
         Map.entry("engagement.schema-registry.url", EMBEDDED),
@@ -102,8 +110,8 @@ public record EngagementConfig(
             throw new ConfigException("engagement.retention (" + Durations.format(retention)
                 + ") must cover a 28-day window plus the grace period (" + Durations.format(grace) + ")");
         }
-        if (flushInterval.toMillis() < 10 || downstreamInterval.toMillis() < 10) {
-            throw new ConfigException("engagement.flush-interval and engagement.downstream-interval must be at least 10ms");
+        if (downstreamInterval.toMillis() < 10) {
+            throw new ConfigException("engagement.downstream-interval must be at least 10ms");
         }
     }
 
@@ -130,6 +138,8 @@ public record EngagementConfig(
             String key = e.getKey();
             if (!key.startsWith(PREFIX)) {
                 kafka.put(key, e.getValue());
+            } else if (DEPRECATED.containsKey(key)) {
+                LOG.warn("{} is deprecated and ignored: {}", key, DEPRECATED.get(key));
             } else if (!KEYS.containsKey(key) && !(key.startsWith("engagement.dimension.") && key.endsWith(".max-values"))) {
                 throw new ConfigException(key + ": unknown setting (known: " + new java.util.TreeSet<>(KEYS.keySet())
                     + " and engagement.dimension.<name>.max-values)");
@@ -165,7 +175,6 @@ public record EngagementConfig(
             duration(all, "engagement.grace"),
             duration(all, "engagement.lateness-window"),
             duration(all, "engagement.retention"),
-            duration(all, "engagement.flush-interval"),
             duration(all, "engagement.downstream-interval"),
             get(all, "engagement.schema-registry.url"),
             all.getOrDefault("engagement.schema-registry.basic-auth-user-info", ""),
@@ -178,7 +187,7 @@ public record EngagementConfig(
     private static Map<String, String> settings(Map<String, String> all) {
         Map<String, String> s = new java.util.TreeMap<>(KEYS);
         all.forEach((k, v) -> {
-            if (k.startsWith(PREFIX)) {
+            if (k.startsWith(PREFIX) && !DEPRECATED.containsKey(k)) {
                 s.put(k, v);
             }
         });

@@ -292,7 +292,11 @@ public final class ApiServer implements AutoCloseable {
             v.forEach(values::add);
         });
         root.put("complete", answer.complete());
-        root.putObject("partitions").put("total", answer.partitions()).put("answered", answer.partitionsAnswered());
+        ObjectNode partitions = root.putObject("partitions").put("total", answer.partitions())
+            .put("answered", answer.partitionsAnswered());
+        // Read from a standby (or a restoring task): open days as of that partition's last commit.
+        ArrayNode standby = partitions.putArray("standby");
+        answer.standbyPartitions().forEach(standby::add);
         root.put("lowSampleThreshold", limits.lowSampleClients());
         ArrayNode rows = root.putArray("rows");
         for (EngagementAnswer.Row row : answer.rows()) {

@@ -57,8 +57,12 @@ public final class Answers {
         int dataStart = Integer.MAX_VALUE;
         int closedThrough = Integer.MAX_VALUE;
         Set<Integer> answered = new TreeSet<>();
+        List<Integer> standby = new ArrayList<>();
         for (PartitionAnswer part : sorted) {
             answered.add(part.partition());
+            if (part.standby()) {
+                standby.add(part.partition());
+            }
             if (part.firstDay() >= 0) {
                 dataStart = Math.min(dataStart, part.firstDay());
             }
@@ -103,7 +107,7 @@ public final class Answers {
                 rows.add(row);
             }
         }
-        return new EngagementAnswer(query, rows, partitions, answered.size(), allComplete);
+        return new EngagementAnswer(query, rows, partitions, answered.size(), allComplete, standby);
     }
 
     private EngagementAnswer.Row row(EngagementQuery query, Map<String, String> group, Map<Integer, HllSketch> byDay, int d) {

@@ -14,9 +14,22 @@ import java.util.Map;
  * @param partitions          partitions of the pings topic
  * @param partitionsAnswered  partitions whose data is in the answer
  * @param complete            every row is complete
+ * @param standbyPartitions   partitions read from a store that does not see the live sketches (a
+ *                            standby replica, or an active task still restoring): their part of the
+ *                            open days is as of their last commit, up to one commit interval old
  */
 public record EngagementAnswer(EngagementQuery query, List<Row> rows, int partitions, int partitionsAnswered,
-                               boolean complete) {
+                               boolean complete, List<Integer> standbyPartitions) {
+
+    public EngagementAnswer {
+        standbyPartitions = List.copyOf(standbyPartitions);
+    }
+
+    /** An answer read from live sketches only. */
+    public EngagementAnswer(EngagementQuery query, List<Row> rows, int partitions, int partitionsAnswered,
+                            boolean complete) {
+        this(query, rows, partitions, partitionsAnswered, complete, List.of());
+    }
 
     /**
      * One group on one day.

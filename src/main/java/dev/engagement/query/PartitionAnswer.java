@@ -11,8 +11,16 @@ import java.util.Map;
  * @param closedThrough its last closed day, or -1
  * @param firstDay      its first day with data, or -1
  * @param unions        per group (values in groupBy order) and day, the union's bytes
+ * @param standby       read from a store that does not see the live sketches (a standby replica, or
+ *                      an active task still restoring): as of the last commit, not of now
  */
-public record PartitionAnswer(int partition, int closedThrough, int firstDay, Map<GroupDay, byte[]> unions) {
+public record PartitionAnswer(int partition, int closedThrough, int firstDay, Map<GroupDay, byte[]> unions,
+                              boolean standby) {
+
+    /** A partition's answer read from its active task's live sketches. */
+    public PartitionAnswer(int partition, int closedThrough, int firstDay, Map<GroupDay, byte[]> unions) {
+        this(partition, closedThrough, firstDay, unions, false);
+    }
 
     /**
      * A group and a day.

@@ -14,8 +14,9 @@ import java.util.TreeMap;
 
 /**
  * JSON form of partition answers between instances: sketches as base64 of their canonical bytes.
- * <pre>{"partitions":[{"partition":0,"closedThrough":20300,"firstDay":20270,
+ * <pre>{"partitions":[{"partition":0,"closedThrough":20300,"firstDay":20270,"standby":false,
  *   "unions":[{"group":["DE"],"day":20301,"sketch":"AgEHDAMI..."}]}]}</pre>
+ * An answer without {@code standby} (from an instance of an earlier version) reads as live.
  */
 public final class PartitionAnswerCodec {
 
@@ -29,7 +30,8 @@ public final class PartitionAnswerCodec {
         ArrayNode parts = root.putArray("partitions");
         for (PartitionAnswer a : answers) {
             ObjectNode p = parts.addObject();
-            p.put("partition", a.partition()).put("closedThrough", a.closedThrough()).put("firstDay", a.firstDay());
+            p.put("partition", a.partition()).put("closedThrough", a.closedThrough()).put("firstDay", a.firstDay())
+                .put("standby", a.standby());
             ArrayNode unions = p.putArray("unions");
             a.unions().forEach((gd, bytes) -> {
                 ObjectNode u = unions.addObject();
@@ -57,7 +59,7 @@ public final class PartitionAnswerCodec {
                     Base64.getDecoder().decode(u.path("sketch").asText()));
             }
             out.add(new PartitionAnswer(p.path("partition").asInt(), p.path("closedThrough").asInt(-1),
-                p.path("firstDay").asInt(-1), unions));
+                p.path("firstDay").asInt(-1), unions, p.path("standby").asBoolean(false)));
         }
         return out;
     }

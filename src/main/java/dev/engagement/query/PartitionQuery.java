@@ -131,7 +131,7 @@ public final class PartitionQuery {
                 unions.put(new PartitionAnswer.GroupDay(e.getKey(), day), e.getValue());
             }
         }
-        return new PartitionAnswer(reader.partition(), closedThrough, reader.firstDay(), unions);
+        return new PartitionAnswer(reader.partition(), closedThrough, reader.firstDay(), unions, reader.standby());
     }
 
     private Map<List<String>, byte[]> scanDay(PartitionReader reader, int day, int[] filterIndex,

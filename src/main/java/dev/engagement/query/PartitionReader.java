@@ -41,4 +41,12 @@ public interface PartitionReader {
 
     /** The first day with data in this partition, or -1 when it holds none. */
     int firstDay();
+
+    /**
+     * Whether this read misses the partition's live sketches: a standby replica, or an active task
+     * still restoring, holds the store only as of the last commit that reached it.
+     */
+    default boolean standby() {
+        return false;
+    }
 }

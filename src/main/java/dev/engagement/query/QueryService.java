@@ -1,14 +1,13 @@
 package dev.engagement.query;
 
+import dev.engagement.store.ReadableSketchStore;
+
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,8 +153,8 @@ public final class QueryService implements AutoCloseable {
      * @throws InvalidStateStoreException when it is not here or not readable now
      */
     private StorePartitionReader reader(int partition) {
-        ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters
-            .fromNameAndType(storeName, QueryableStoreTypes.<Bytes, byte[]>keyValueStore())
+        ReadableSketchStore store = streams.store(StoreQueryParameters
+            .fromNameAndType(storeName, ReadableSketchStore.type())
             .withPartition(partition).enableStaleStores());
         return new StorePartitionReader(partition, store);
     }

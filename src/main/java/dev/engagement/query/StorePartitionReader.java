@@ -3,21 +3,37 @@ package dev.engagement.query;
 import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
 
+import dev.engagement.store.ReadableSketchStore;
+
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-
-/** Reads one partition's sketch store through Interactive Queries. */
+/**
+ * Reads one partition's sketch store through Interactive Queries: open days as the live sketches
+ * hold them now when the store serves an active task, otherwise as of the last commit.
+ */
 final class StorePartitionReader implements PartitionReader {
 
     private final int partition;
     private final ReadOnlyKeyValueStore<Bytes, byte[]> store;
+    private final boolean standby;
 
-    StorePartitionReader(int partition, ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+    StorePartitionReader(int partition, ReadableSketchStore store) {
+        this(partition, store, !store.servesLive());
+    }
+
+    /** Over any store laid out as the sketch store (tests, benchmarks). */
+    StorePartitionReader(int partition, ReadOnlyKeyValueStore<Bytes, byte[]> store, boolean standby) {
         this.partition = partition;
         this.store = store;
+        this.standby = standby;
+    }
+
+    @Override
+    public boolean standby() {
+        return standby;
     }
 
     @Override

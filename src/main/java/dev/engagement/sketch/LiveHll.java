@@ -5,6 +5,8 @@ import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.thetacommon.ThetaUtil;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +50,15 @@ public class LiveHll {
     private static final int HLL_PREAMBLE_BYTES = 40;
     /** The estimate a LIST or SET sketch has when it turns dense, by lgK (see {@link #promotionEstimate}). */
     private static final ConcurrentMap<Integer, Double> PROMOTION_ESTIMATES = new ConcurrentHashMap<>();
+    private static final VarHandle SEQ;
+
+    static {
+        try {
+            SEQ = MethodHandles.lookup().findVarHandle(LiveHll.class, "seq", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final int lgK;
     private int mode;
@@ -62,6 +73,9 @@ public class LiveHll {
     private double kxq1;
     private int zeros;
     private boolean outOfOrder;
+    /** Odd while the writer changes the state; read and written through {@link #SEQ}. */
+    @SuppressWarnings("unused")
+    private int seq;
 
     /** An empty sketch of {@code 2^lgK} buckets. */
     protected LiveHll(int lgK) {
@@ -87,6 +101,7 @@ public class LiveHll {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a readable HLL sketch: " + e.getMessage(), e);
         }
+        seq = 0; // loading is no change a reader can see: the sketch is not shared yet
     }
 
     /** An empty sketch of {@code 2^lgK} buckets. */
@@ -112,7 +127,53 @@ public class LiveHll {
         if (datum == null || datum.isEmpty()) {
             return false;
         }
-        return couponUpdate(coupon(datum));
+        if (!couponUpdate(coupon(datum))) {
+            return false;
+        }
+        SEQ.setRelease(this, seq + 1); // even: the change is whole
+        return true;
+    }
+
+    /**
+     * Called before the first write of a change: makes the sequence number odd, and keeps the
+     * writes that follow from being seen before it. Once per change (a promotion re-enters).
+     */
+    private void writing() {
+        int s = seq;
+        if ((s & 1) == 0) {
+            SEQ.setOpaque(this, s + 1);
+            VarHandle.storeStoreFence();
+        }
+    }
+
+    /**
+     * The canonical bytes of {@link #toBytes()}, safe to call from any thread while the owner
+     * updates: a copy of one whole state, never of a change half made. Optimistic: it reads
+     * without locking and tries again when the writer changed the sketch meanwhile (a read of a
+     * half-made state may also throw, which is caught and tried again). The writer changes a
+     * given sketch at most a few hundred thousand times a second, so a retry is rare.
+     */
+    public final byte[] snapshotBytes() {
+        for (int attempt = 1; ; attempt++) {
+            int before = (int) SEQ.getAcquire(this);
+            if ((before & 1) == 0) {
+                byte[] bytes;
+                try {
+                    bytes = toBytes();
+                } catch (RuntimeException torn) {
+                    bytes = null;
+                }
+                VarHandle.acquireFence(); // the reads above complete before the number is read again
+                if (bytes != null && (int) SEQ.getOpaque(this) == before) {
+                    return bytes;
+                }
+            }
+            if (attempt % 64 == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /**
@@ -206,6 +267,7 @@ public class LiveHll {
         for (int i = 0; i < length; i++) {
             int at = coupons[i];
             if (at == 0) {
+                writing();
                 coupons[i] = coupon;
                 count++;
                 if (count >= length) {
@@ -241,6 +303,7 @@ public class LiveHll {
         if (index >= 0) {
             return false;
         }
+        writing();
         coupons[~index] = coupon;
         count++;
         if (4 * count > 3 * (1 << lgArr)) {
@@ -315,6 +378,7 @@ public class LiveHll {
         if (value <= old) {
             return false;
         }
+        writing();
         registers[slot] = (byte) (value & VALUE_MASK_6);
         hipAccum += (1 << lgK) / (kxq0 + kxq1); // before the KxQ registers change
         if (old < 32) {

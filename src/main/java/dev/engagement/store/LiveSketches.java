@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Function;
 
 /**
@@ -22,7 +24,12 @@ import java.util.function.Function;
  * so a ping's update reaches the sketch's data through one object, not four.
  *
  * <p>It knows which days may hold sketches that are stored but not live ({@link #storedThrough}):
- * only a first touch on those days reads the store. Not thread-safe: the stream thread's alone.
+ * only a first touch on those days reads the store.
+ *
+ * <p>Threading: every method but {@link #liveRange} belongs to the stream thread that owns the
+ * task. Queries read through {@link #liveRange}, from any thread: a sorted, concurrent index of the
+ * live sketches by key (written only when a sketch becomes live or is dropped, never per ping),
+ * whose sketches they copy with {@link LiveHll#snapshotBytes}.
  */
 public final class LiveSketches {
 
@@ -38,8 +45,19 @@ public final class LiveSketches {
         boolean storeDirty;
         boolean downstreamDirty;
         boolean evicted;
-        /** What the store holds (null: nothing yet). */
+        /** The canonical bytes as of the last {@link #image} (null: not taken yet). */
         byte[] bytes;
+        /** Changed since {@link #bytes} was taken. */
+        boolean imageStale;
+
+        /** The current canonical bytes, serialized again only if the sketch changed. */
+        byte[] image() {
+            if (bytes == null || imageStale) {
+                bytes = toBytes();
+                imageStale = false;
+            }
+            return bytes;
+        }
 
         Live(Bytes key, int lgK) {
             super(lgK);
@@ -69,6 +87,8 @@ public final class LiveSketches {
     // Changed since the last write / downstream send: a flush costs what changed, not what is live.
     private final List<Live> storeDirty = new ArrayList<>();
     private final List<Live> downstreamDirty = new ArrayList<>();
+    /** Every live sketch by key, for queries: written on first touch and when dropped, never per ping. */
+    private final ConcurrentSkipListMap<Bytes, LiveHll> index = new ConcurrentSkipListMap<>();
 
     public LiveSketches(Sketches sketches) {
         this.lgK = sketches.lgK();
@@ -114,6 +134,7 @@ public final class LiveSketches {
     }
 
     private void markDirty(Live entry) {
+        entry.imageStale = true;
         if (!entry.storeDirty) {
             entry.storeDirty = true;
             storeDirty.add(entry);
@@ -151,6 +172,7 @@ public final class LiveSketches {
             count++;
         }
         slots[segment] = entry;
+        index.put(entry.key, entry);
         lastDay = day;
         lastSlots = slots;
     }
@@ -161,30 +183,56 @@ public final class LiveSketches {
     }
 
     /**
+     * The live sketches whose keys lie in {@code [from, to]} (either bound null: open), in key
+     * order or, when {@code descending}, in reverse: the sketches live at the time of the call.
+     * Thread-safe: for queries. A sketch dropped from memory after this call stays readable through
+     * the returned list, with its last state (a dropped sketch never changes again), and was
+     * written to the store before it was dropped. Read each with {@link LiveHll#snapshotBytes}.
+     */
+    public List<Map.Entry<Bytes, LiveHll>> liveRange(Bytes from, Bytes to, boolean descending) {
+        NavigableMap<Bytes, LiveHll> range = index;
+        if (from != null && to != null) {
+            range = from.compareTo(to) > 0 ? java.util.Collections.emptyNavigableMap() : index.subMap(from, true, to, true);
+        } else if (from != null) {
+            range = index.tailMap(from, true);
+        } else if (to != null) {
+            range = index.headMap(to, true);
+        }
+        // Entries taken from a concurrent map's iterator are immutable snapshots of the mapping.
+        return new ArrayList<>((descending ? range.descendingMap() : range).entrySet());
+    }
+
+    /** The live sketch of a key, or null when it is not live. Thread-safe, as {@link #liveRange}. */
+    public LiveHll liveSketch(Bytes key) {
+        return index.get(key);
+    }
+
+    /**
      * The canonical bytes of every sketch changed since the last call, now marked clean: the caller
      * writes them to the store.
      */
     public List<KeyValue<Bytes, byte[]>> takeStoreDirty() {
         List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(storeDirty.size());
         for (Live entry : storeDirty) {
-            entry.bytes = entry.toBytes();
             entry.storeDirty = false;
-            batch.add(KeyValue.pair(entry.key, entry.bytes));
+            batch.add(KeyValue.pair(entry.key, entry.image()));
         }
         storeDirty.clear();
         return batch;
     }
 
     /**
-     * The bytes, as last taken by {@link #takeStoreDirty}, of every live sketch changed since the
-     * last call. Call {@link #takeStoreDirty} first.
+     * The current canonical bytes of every live sketch changed since the last call, for the
+     * downstream topic. Independent of {@link #takeStoreDirty}: sending downstream writes nothing
+     * to the store (a sketch serialized for one is not serialized again for the other unless it
+     * changed in between).
      */
     public List<KeyValue<Bytes, byte[]>> takeDownstreamDirty() {
         List<KeyValue<Bytes, byte[]>> changed = new ArrayList<>(downstreamDirty.size());
         for (Live entry : downstreamDirty) {
             entry.downstreamDirty = false;
             if (!entry.evicted) {
-                changed.add(KeyValue.pair(entry.key, entry.bytes));
+                changed.add(KeyValue.pair(entry.key, entry.image()));
             }
         }
         downstreamDirty.clear();
@@ -213,6 +261,11 @@ public final class LiveSketches {
                 days.remove();
             }
         }
+        if (lastDay == Integer.MAX_VALUE) {
+            index.clear();
+        } else if (lastDay >= 0) {
+            index.headMap(SegmentDayKey.dayStart(lastDay + 1)).clear(); // data keys start with their day
+        }
         this.lastDay = Integer.MIN_VALUE;
         this.lastSlots = NO_SLOTS;
         downstreamDirty.removeIf(entry -> {
@@ -230,6 +283,7 @@ public final class LiveSketches {
             Live entry = slots[i];
             if (entry != null && entry.key.equals(key)) {
                 slots[i] = null;
+                index.remove(key, entry);
                 count--;
                 entry.evicted = true;
                 storeDirty.remove(entry);
@@ -245,6 +299,7 @@ public final class LiveSketches {
     }
 
     private void clear() {
+        index.clear();
         byDay.clear();
         count = 0;
         lastDay = Integer.MIN_VALUE;

@@ -1,5 +1,6 @@
 package dev.engagement.store;
 
+import dev.engagement.sketch.LiveHll;
 import dev.engagement.sketch.Sketches;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -16,7 +17,6 @@ import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
@@ -28,24 +28,27 @@ import java.util.function.ToIntFunction;
 /**
  * The sketches of one task: live {@code HLL_8} sketches of its open days (loaded when the task
  * starts, created on first touch), in front of a logged RocksDB store of canonical compact bytes
- * keyed by {@link SegmentDayKey}.
+ * keyed by {@link SegmentDayKey}. Changed sketches are written to RocksDB and its changelog when
+ * Kafka Streams commits ({@link #flushCache}), when a day closes ({@link #evict}) and when the live
+ * set is dropped under the memory cap ({@link #evictAll}); never per ping, and not on a timer.
  *
  * <p>Threading: the mutating methods ({@link #update}, {@link #flushDirty}, {@link #evict},
  * {@link #put}, {@link #delete}) belong to the stream thread that owns the task. The read-only
- * {@link ReadOnlyKeyValueStore} methods serve Interactive Queries from any thread and read only
- * RocksDB, which holds every change up to the last flush (about one flush interval old; at most two,
- * since a punctuation skips its write when a commit flushed within the interval).
- * Iterators returned by {@link #range} and {@link #all} must be closed by the caller.
+ * {@link ReadableSketchStore} methods serve Interactive Queries from any thread: once the task's
+ * processor has loaded the live set ({@link #servesLive}), they read each live sketch as it is now
+ * (see {@link LiveSketches#liveRange}) and RocksDB for the rest; before that, and on a standby,
+ * RocksDB alone, as of the last commit. Iterators returned by {@link #range} and {@link #all} must be
+ * closed by the caller.
  */
-public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Bytes, byte[]>,
-    CachedStateStore<Bytes, byte[]> {
+public final class SketchStore implements StateStore, ReadableSketchStore, CachedStateStore<Bytes, byte[]> {
 
     private final KeyValueStore<Bytes, byte[]> inner;
     private final LiveSketches live;
     private final Map<Bytes, byte[]> atCommit = new HashMap<>();
     private InternalProcessorContext<?, ?> internalContext;
     private long changelogTimestamp;
-    private long lastFlushMs;
+    /** Set once the stream thread has loaded the live set: reads then include it. */
+    private volatile boolean servesLive;
 
     SketchStore(KeyValueStore<Bytes, byte[]> inner, Sketches sketches) {
         this.inner = inner;
@@ -93,6 +96,7 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
         if (whole) {
             live.storedThrough(fromDay - 1);
         }
+        servesLive = true;
         return loaded[0];
     }
 
@@ -131,8 +135,6 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
      * @return how many sketches were written
      */
     public int flushDirty() {
-        // The clock punctuations see (Kafka Streams' own, mocked in tests), not the system's.
-        lastFlushMs = internalContext != null ? internalContext.currentSystemTimeMs() : System.currentTimeMillis();
         List<KeyValue<Bytes, byte[]>> batch = live.takeStoreDirty();
         if (!batch.isEmpty()) {
             putAllWithContext(batch);
@@ -140,17 +142,11 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
         return batch.size();
     }
 
-    /** Wall-clock milliseconds of the last {@link #flushDirty} (by a punctuation or a commit). */
-    public long lastFlushMs() {
-        return lastFlushMs;
-    }
-
     /**
      * The current bytes of every sketch changed since the last call, for the downstream topic.
-     * Writes them to RocksDB first.
+     * Writes nothing to the store.
      */
     public List<KeyValue<Bytes, byte[]>> drainDownstream() {
-        flushDirty();
         return live.takeDownstreamDirty();
     }
 
@@ -261,6 +257,7 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
 
     @Override
     public void clearCache() {
+        servesLive = false;
         live.reset();
         atCommit.clear();
     }
@@ -296,31 +293,56 @@ public final class SketchStore implements StateStore, ReadOnlyKeyValueStore<Byte
         return inner.getPosition();
     }
 
-    // ---- ReadOnlyKeyValueStore (Interactive Queries) -------------------------------------------
+    // ---- ReadableSketchStore (Interactive Queries, and the stream thread's own reads) ----------
+
+    @Override
+    public boolean servesLive() {
+        return servesLive;
+    }
 
     @Override
     public byte[] get(Bytes key) {
-        return inner.get(key);
+        LiveHll sketch = servesLive ? live.liveSketch(key) : null;
+        return sketch != null && !sketch.isEmpty() ? sketch.snapshotBytes() : inner.get(key);
     }
 
     @Override
     public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
-        return inner.range(from, to);
+        return read(from, to, false);
     }
 
     @Override
     public KeyValueIterator<Bytes, byte[]> reverseRange(Bytes from, Bytes to) {
-        return inner.reverseRange(from, to);
+        return read(from, to, true);
     }
 
     @Override
     public KeyValueIterator<Bytes, byte[]> all() {
-        return inner.all();
+        return read(null, null, false);
     }
 
     @Override
     public KeyValueIterator<Bytes, byte[]> reverseAll() {
-        return inner.reverseAll();
+        return read(null, null, true);
+    }
+
+    /**
+     * The live sketches over RocksDB. The live ones are taken first: one dropped from memory after
+     * that was written to RocksDB before, and so is in the RocksDB iterator opened after.
+     */
+    private KeyValueIterator<Bytes, byte[]> read(Bytes from, Bytes to, boolean descending) {
+        if (!servesLive) {
+            return rocksDbRead(from, to, descending);
+        }
+        List<Map.Entry<Bytes, LiveHll>> liveSketches = live.liveRange(from, to, descending);
+        return new LiveOverStoredIterator(liveSketches, rocksDbRead(from, to, descending), descending);
+    }
+
+    private KeyValueIterator<Bytes, byte[]> rocksDbRead(Bytes from, Bytes to, boolean descending) {
+        if (from == null && to == null) {
+            return descending ? inner.reverseAll() : inner.all();
+        }
+        return descending ? inner.reverseRange(from, to) : inner.range(from, to);
     }
 
     @Override

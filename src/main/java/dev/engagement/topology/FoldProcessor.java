@@ -30,13 +30,15 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * Folds each ping's client id into the live sketch of its (segment, day), or routes it to the
- * dead-letter or late-pings topic. Every flush interval (unless a commit just did) it writes changed
- * sketches to the store; it sends changed partial sketches downstream (at most once per downstream
- * interval), closes days that passed grace (a last partial for each of their segments, then this
- * partition's watermark) and drops days past retention.
+ * dead-letter or late-pings topic. The store writes changed sketches when Kafka Streams commits
+ * (queries read open days from the live sketches meanwhile). Every second of wall-clock time (or
+ * every downstream interval, if shorter) it sends changed partial sketches downstream (at most once
+ * per downstream interval), closes days that passed grace (a last partial for each of their
+ * segments, then this partition's watermark) and drops days past retention.
  *
  * <p>Per-task metadata lives in the sketch store under {@link SegmentDayKey#META_PREFIX} keys: the
  * last closed and last purged day, and the values admitted under each dimension's cap.
@@ -53,6 +55,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     /** The layout of partials the merger keeps, as last synced (absent: before one key per partition). */
     private static final Bytes PARTIALS_LAYOUT = SegmentDayKey.meta("partials-layout");
     private static final int CURRENT_PARTIALS_LAYOUT = 2;
+    /** How often days are closed and downstream sends considered, at most (wall clock). */
+    static final Duration PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
 
     private final EngagementConfig settings;
     private final SchemaRegistry registry;
@@ -91,7 +95,9 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         // Forwarding is not allowed in init: the first punctuation re-sends what a crash or a task
         // migration may have left unsent (see resync).
         this.resyncPending = true;
-        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        Duration interval = settings.downstreamInterval().compareTo(PUNCTUATE_INTERVAL) < 0
+            ? settings.downstreamInterval() : PUNCTUATE_INTERVAL;
+        context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     /**
@@ -237,9 +243,6 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             for (KeyValue<Bytes, byte[]> changed : store.drainDownstream()) {
                 forwardPartial(changed.key, changed.value, streamTime);
             }
-        } else if (wallClock - store.lastFlushMs() >= settings.flushInterval().toMillis()) {
-            // A commit that flushed within the interval already made the store fresh enough.
-            store.flushDirty();
         }
         purge(streamTime);
     }

@@ -44,7 +44,6 @@ class EngagementConfigTest {
         assertThat(c.graceDays()).isEqualTo(2);
         assertThat(c.latenessWindow()).isEqualTo(Duration.ofDays(28));
         assertThat(c.retention()).isEqualTo(Duration.ofDays(400));
-        assertThat(c.flushInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.downstreamInterval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.schemaRegistryUrl()).isEqualTo(EngagementConfig.EMBEDDED);
         assertThat(c.kafka()).isEmpty();
@@ -64,7 +63,6 @@ class EngagementConfigTest {
             "engagement.grace", "36h",
             "engagement.lateness-window", "P7D",
             "engagement.retention", " 40d ",
-            "engagement.flush-interval", "250ms",
             "engagement.schema-registry.url", "http://registry:8081");
         assertThat(c.pingsTopic()).isEqualTo("p");
         // Trimmed, in order, duplicates dropped.
@@ -74,7 +72,6 @@ class EngagementConfigTest {
         assertThat(c.graceDays()).isEqualTo(2);
         assertThat(c.latenessWindow()).isEqualTo(Duration.ofDays(7));
         assertThat(c.retention()).isEqualTo(Duration.ofDays(40));
-        assertThat(c.flushInterval()).isEqualTo(Duration.ofMillis(250));
         assertThat(c.schemaRegistryUrl()).isEqualTo("http://registry:8081");
     }
 
@@ -128,7 +125,6 @@ class EngagementConfigTest {
         refused("engagement.grace", "two days", "not a duration");
         refused("engagement.lateness-window", "28", "not a duration");
         refused("engagement.retention", "", "must not be empty");
-        refused("engagement.flush-interval", "1w", "not a duration");
         refused("engagement.grace", "-PT1H", "negative");
         refused("engagement.sketch.lg-k", "twelve", "not an integer");
         refused("engagement.sketch.lg-k", "3", "at least 4");
@@ -144,12 +140,21 @@ class EngagementConfigTest {
     }
 
     @Test
+    void deprecatedKeysAreAcceptedAndIgnored() {
+        // engagement.flush-interval meant something before the store was written only at commit:
+        // existing files that set it, even to what was then refused, still start.
+        EngagementConfig c = config("engagement.flush-interval", "5ms");
+        assertThat(c).isEqualTo(EngagementConfig.defaults(Map.of()));
+        assertThat(c.settings()).doesNotContainKey("engagement.flush-interval");
+        assertThat(c.kafka()).isEmpty();
+        assertThat(EngagementConfig.DEPRECATED).containsKey("engagement.flush-interval");
+    }
+
+    @Test
     void crossFieldChecks() {
         assertThatThrownBy(() -> config("engagement.retention", "29d"))
             .isInstanceOf(ConfigException.class).hasMessageContaining("engagement.retention");
         assertThat(config("engagement.retention", "30d").retention()).isEqualTo(Duration.ofDays(30));
-        assertThatThrownBy(() -> config("engagement.flush-interval", "5ms"))
-            .isInstanceOf(ConfigException.class).hasMessageContaining("engagement.flush-interval");
         assertThatThrownBy(() -> config("engagement.downstream-interval", "9ms"))
             .isInstanceOf(ConfigException.class).hasMessageContaining("engagement.downstream-interval");
     }

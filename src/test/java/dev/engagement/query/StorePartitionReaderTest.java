@@ -31,7 +31,7 @@ class StorePartitionReaderTest {
     private final KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore("sketches"), Serdes.Bytes(), Serdes.ByteArray())
         .withLoggingDisabled().withCachingDisabled().build();
-    private final StorePartitionReader reader = new StorePartitionReader(0, store);
+    private final StorePartitionReader reader = new StorePartitionReader(0, store, false);
     private final MemoryPartitionReader memory = new MemoryPartitionReader(0, DAY - 1);
 
     @BeforeEach
