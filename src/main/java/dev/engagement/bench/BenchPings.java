@@ -10,7 +10,9 @@ import java.util.Random;
 
 /**
  * The benchmark's pings: {@code clients} clients, each in one of {@code segments} segments (Zipf
- * sizes, so a few segments are large and most are tiny), over three days in time order.
+ * sizes, so a few segments are large and most are tiny), over three days in time order. Every ping
+ * built here is valid ({@link dev.engagement.ping.PingRules}): a UUID client id, a plausible
+ * submission time, and an activity date on or just before the submission day.
  */
 final class BenchPings {
 
@@ -49,15 +51,37 @@ final class BenchPings {
 
     /** The i-th of {@code n} pings: a pseudo-random client, submitted at time i/n of the three days. */
     Ping ping(long i, long n, Random random) {
-        int client = random.nextInt(clients);
-        String[] v = segmentValues[segmentOfClient[client]];
         long at = start + (long) ((double) i / n * DAYS * 86_400_000L);
         Instant submitted = Instant.ofEpochMilli(at);
+        return pingAt(random, submitted, LocalDate.ofInstant(submitted, ZoneOffset.UTC));
+    }
+
+    /**
+     * A ping of a pseudo-random client of this population, submitted at {@code submitted} for
+     * {@code day} (which must be the submission day or at most the lateness window before it).
+     */
+    Ping pingAt(Random random, Instant submitted, LocalDate day) {
+        int client = random.nextInt(clients);
+        String[] v = segmentValues[segmentOfClient[client]];
+        return build(new java.util.UUID(0x5eedL, client).toString(), submitted, day, v[0], v[1], v[2], v[3], v[4]);
+    }
+
+    /**
+     * A ping of a client outside this population, in a segment whose {@code app_name} is
+     * {@code appName} (no population client has one but {@code Firefox}, {@code Focus} and
+     * {@code Fenix}); its other dimension values are common ones.
+     */
+    static Ping outsider(String clientId, String appName, Instant submitted, LocalDate day) {
+        return build(clientId, submitted, day, appName, CHANNELS[0], OSES[2], "C0", "v0");
+    }
+
+    private static Ping build(String clientId, Instant submitted, LocalDate day, String app, String channel,
+                              String os, String country, String version) {
         return Ping.newBuilder()
-            .setClientId(new java.util.UUID(0x5eedL, client).toString())
+            .setClientId(clientId)
             .setSubmissionTimestamp(submitted)
-            .setActivityDate(LocalDate.ofInstant(submitted, ZoneOffset.UTC))
-            .setAppName(v[0]).setChannel(v[1]).setOs(v[2]).setCountry(v[3]).setAppVersion(v[4])
+            .setActivityDate(day)
+            .setAppName(app).setChannel(channel).setOs(os).setCountry(country).setAppVersion(version)
             .setAttributes(Map.of())
             .build();
     }

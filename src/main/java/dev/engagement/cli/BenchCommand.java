@@ -1,6 +1,11 @@
 package dev.engagement.cli;
 
 import dev.engagement.bench.IngestBench;
+import dev.engagement.bench.IngestBench.Figure;
+import dev.engagement.bench.IngestBench.Freshness;
+import dev.engagement.bench.IngestBench.Ingest;
+import dev.engagement.bench.IngestBench.Kind;
+import dev.engagement.config.Durations;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,13 +16,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Measures ingest against same-run references on an in-process broker. */
+/**
+ * Measures ingest against same-run references on an in-process broker, then freshness, queries,
+ * state and accuracy. Prints a table, ratio lines and the figures as JSON (also to {@code --out}).
+ *
+ * <p>Every Kafka Streams ingest run (floor, Engagement, naive baseline) uses the same
+ * {@code commit.interval.ms} (the product's default, or {@code --commit-interval}) and the same stream
+ * threads ({@code --threads}, or both one and the product's default). Beside each rate, the process
+ * CPU seconds per million pings over the same interval (the broker runs in this process, so its CPU
+ * is in every figure alike). The freshness figure is the p50 / p99 time from a marked ping's
+ * acknowledgement to its client being counted by a query, with Engagement as the product runs it, at
+ * half its measured 1-thread ingest rate. The ratio lines start {@code Engagement ingest /} (CI
+ * greps for them).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmark ingest on an in-process broker: a bare consumer, a no-op Kafka Streams app, Engagement,"
-        + " a naive DSL aggregate and the in-memory fold, in one run; prints a table and JSON.")
+        + " a naive DSL aggregate and the in-memory fold, in one run, each with its CPU per ping; then freshness"
+        + " under load, queries, state and accuracy. Prints a table and JSON.")
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--pings", defaultValue = "5000000", description = "Pings produced (default ${DEFAULT-VALUE}).")
@@ -40,13 +58,27 @@ final class BenchCommand implements Callable<Integer> {
             + " slowest run, and its rate is steady once every segment-day exists.")
     long naivePings;
 
-    @Option(names = "--flush-interval", defaultValue = "1s",
-        description = "Engagement's engagement.flush-interval for the run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--flush-interval",
+        description = "Engagement's engagement.flush-interval for its runs (default: not set, so the product's own).")
     String flushInterval;
 
     @Option(names = "--downstream-interval",
-        description = "Engagement's engagement.downstream-interval for the run (default: the product default).")
+        description = "Engagement's engagement.downstream-interval for its runs (default: the product default).")
     String downstreamInterval;
+
+    @Option(names = "--commit-interval",
+        description = "commit.interval.ms of every Kafka Streams ingest run (floor, Engagement, naive), as a duration"
+            + " such as 10s or 500ms (default: the product default). The freshness run keeps the product default.")
+    String commitInterval;
+
+    @Option(names = "--threads",
+        description = "Stream threads of every Kafka Streams ingest run (default: each run once with 1 thread and"
+            + " once with the product default, or once when that is 1). The fold core is one thread.")
+    Integer threads;
+
+    @Option(names = "--freshness-seconds", defaultValue = "20",
+        description = "Length of the freshness run's marked window, after a 2 s warm-up (default ${DEFAULT-VALUE}).")
+    int freshnessSeconds;
 
     @Option(names = "--query-segments", defaultValue = "20000",
         description = "Active segments a day in the query store (default ${DEFAULT-VALUE}).")
@@ -64,49 +96,137 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Duration commit = commitInterval == null ? null : Durations.parse("--commit-interval", commitInterval);
+        if (commit != null && commit.toMillis() < 1) {
+            throw new IllegalArgumentException("--commit-interval must be at least 1ms, got " + commitInterval);
+        }
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        if (freshnessSeconds < 1) {
+            throw new IllegalArgumentException("--freshness-seconds must be at least 1, got " + freshnessSeconds);
+        }
         IngestBench.Settings settings = new IngestBench.Settings(pings, partitions, clients, segments, repetitions,
-            Math.min(naivePings, pings), flushInterval, downstreamInterval, querySegments, queryDays, accuracySegments);
-        List<IngestBench.Figure> figures;
+            Math.min(naivePings, pings), flushInterval, downstreamInterval, commit, threads == null ? 0 : threads,
+            freshnessSeconds, querySegments, queryDays, accuracySegments);
+        IngestBench.Report report;
         try (IngestBench bench = new IngestBench(settings)) {
-            figures = bench.runAll(System.err);
+            report = bench.runAll(System.err);
         }
-        double bare = figures.get(0).median();
-        double floor = figures.get(1).median();
-        double ingest = figures.get(2).median();
-        double naive = figures.get(3).median();
-        System.out.printf("%n%-52s %14s %14s %14s%n", "figure (" + repetitions + " repetitions)", "median", "min", "max");
-        for (IngestBench.Figure f : figures.subList(0, 5)) {
-            System.out.printf("%-52s %,14.0f %,14.0f %,14.0f  %s%n", f.name(), f.median(), f.min(), f.max(), f.unit());
-        }
-        System.out.printf("%n%-52s %14s %14s %14s%n", "queries, state, accuracy", "value / p50", "p95", "p99");
-        for (IngestBench.Figure f : figures.subList(5, figures.size())) {
-            if (f.unit().startsWith("ms")) {
-                System.out.printf("%-52s %,14.1f %,14.1f %,14.1f  ms%n", f.name(), f.median(), f.min(), f.max());
-            } else {
-                System.out.printf("%-52s %,14.1f %14s %14s  %s%n", f.name(), f.median(), "", "", f.unit());
-            }
-        }
-        System.out.printf("%nEngagement ingest / Streams floor: %5.1f %%   (target >= 75 %%)%n", 100 * ingest / floor);
-        System.out.printf("Engagement ingest / bare consumer: %5.1f %%%n", 100 * ingest / bare);
-        System.out.printf("Engagement ingest / naive baseline: %5.2f x   (target >= 4 x)%n", ingest / naive);
-        System.out.printf("Streams floor / bare consumer:      %5.1f %%%n", 100 * floor / bare);
-
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = json.createObjectNode();
-        root.putObject("settings").put("pings", pings).put("partitions", partitions).put("clients", clients)
-            .put("segments", segments).put("repetitions", repetitions).put("naivePings", Math.min(naivePings, pings))
-            .put("flushInterval", flushInterval)
-            .put("downstreamInterval", downstreamInterval);
-        ArrayNode list = root.putArray("figures");
-        figures.forEach(f -> list.addObject().put("name", f.name()).put("unit", f.unit()).put("median", f.median())
-            .put("min", f.min()).put("max", f.max()));
-        root.putObject("ratios").put("ingestOverFloor", ingest / floor).put("ingestOverBare", ingest / bare)
-            .put("ingestOverNaive", ingest / naive).put("floorOverBare", floor / bare);
-        String text = json.writeValueAsString(root);
+        printTable(report);
+        String text = json(report);
         System.out.println(text);
         if (out != null) {
             java.nio.file.Files.writeString(out, text);
         }
         return 0;
     }
+
+    private void printTable(IngestBench.Report report) {
+        System.out.printf("%nKafka Streams ingest runs: commit.interval.ms=%d (%s), stream threads %s (product default"
+                + " %d); the broker runs in this process, so its CPU is in every CPU figure%n",
+            report.commitIntervalMs(), commitInterval == null ? "product default" : "--commit-interval " + commitInterval,
+            String.join(" and ", report.threadCounts().stream().map(String::valueOf).toList()), report.productThreads());
+        System.out.printf("%n%-62s %35s   %23s%n", "", "------------- pings/s -------------",
+            "--- " + IngestBench.CPU_UNIT + " ---");
+        System.out.printf("%-62s %11s %11s %11s   %7s %7s %7s%n", "ingest (" + repetitions + " repetitions)", "median",
+            "min", "max", "median", "min", "max");
+        for (Ingest i : report.ingest()) {
+            System.out.printf("%-62s %,11.0f %,11.0f %,11.0f   %7.2f %7.2f %7.2f%n", i.name(), i.rate().median(),
+                i.rate().min(), i.rate().max(), i.cpu().median(), i.cpu().min(), i.cpu().max());
+        }
+
+        Freshness f = report.freshness();
+        System.out.printf("%nfreshness: Engagement as the product runs it (commit.interval.ms=%d, %s), %,.0f pings/s"
+                + " offered (half the Engagement median), %,.0f produced, for %d s; %d marked pings%n",
+            f.commitIntervalMs(), IngestBench.threadsLabel(f.threads()), f.offeredRate(), f.producedRate(), f.seconds(), f.markers());
+        System.out.printf("%-62s %11s %11s %11s %11s%n", "", "p50", "p95", "p99", "max");
+        System.out.printf("%-62s %,11.1f %,11.1f %,11.1f %,11.1f  ms%n", f.figure().name(), f.p50Ms(), f.p95Ms(),
+            f.p99Ms(), f.maxMs());
+
+        System.out.printf("%n%-62s %11s %11s %11s%n", "queries, state, accuracy", "value / p50", "p95", "p99");
+        for (Figure q : report.queriesAndState()) {
+            if (q.unit().startsWith("ms")) {
+                System.out.printf("%-62s %,11.1f %,11.1f %,11.1f  ms%n", q.name(), q.median(), q.min(), q.max());
+            } else {
+                System.out.printf("%-62s %,11.1f %11s %11s  %s%n", q.name(), q.median(), "", "", q.unit());
+            }
+        }
+
+        double bare = report.ingest(Kind.BARE_CONSUMER).rate().median();
+        System.out.println();
+        for (int t : report.threadCounts()) {
+            String label = IngestBench.threadsLabel(t);
+            String versusBare = t == 1 ? label : label + " vs a 1-thread consumer";
+            double floor = report.ingest(Kind.STREAMS_FLOOR, t).rate().median();
+            double ingest = report.ingest(Kind.ENGAGEMENT, t).rate().median();
+            double naive = report.ingest(Kind.NAIVE, t).rate().median();
+            double cpuRatio = report.ingest(Kind.ENGAGEMENT, t).cpu().median()
+                / report.ingest(Kind.STREAMS_FLOOR, t).cpu().median();
+            System.out.printf("Engagement ingest / Streams floor: %5.1f %%   (%s; target >= 75 %%)%n", 100 * ingest / floor,
+                label);
+            System.out.printf("Engagement ingest / bare consumer: %5.1f %%   (%s)%n", 100 * ingest / bare, versusBare);
+            System.out.printf("Engagement ingest / naive baseline: %5.2f x   (%s; target >= 4 x)%n", ingest / naive,
+                label);
+            System.out.printf("Streams floor / bare consumer:      %5.1f %%   (%s)%n", 100 * floor / bare, versusBare);
+            System.out.printf("Engagement CPU per ping / Streams floor CPU per ping: %5.2f x   (%s; target <= 1.3 x)%n",
+                cpuRatio, label);
+        }
+        System.out.printf("Freshness p99: %,.0f ms, p50: %,.0f ms   (target p99 <= 1000 ms)%n", f.p99Ms(), f.p50Ms());
+    }
+
+    private String json(IngestBench.Report report) throws Exception {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = json.createObjectNode();
+        ObjectNode s = root.putObject("settings").put("pings", pings).put("partitions", partitions)
+            .put("clients", clients).put("segments", segments).put("repetitions", repetitions)
+            .put("naivePings", Math.min(naivePings, pings))
+            .put("flushInterval", flushInterval)
+            .put("downstreamInterval", downstreamInterval)
+            .put("commitIntervalMs", report.commitIntervalMs())
+            .put("productCommitIntervalMs", report.productCommitIntervalMs())
+            .put("productThreads", report.productThreads())
+            .put("freshnessSeconds", freshnessSeconds);
+        ArrayNode threadCounts = s.putArray("threads");
+        report.threadCounts().forEach(threadCounts::add);
+
+        ArrayNode list = root.putArray("figures");
+        for (Ingest i : report.ingest()) {
+            for (Figure f : new Figure[] {i.rate(), i.cpu()}) {
+                figure(list, f).put("kind", i.kind().name()).put("threads", i.threads());
+            }
+        }
+        figure(list, report.freshness().figure());
+        report.queriesAndState().forEach(f -> figure(list, f));
+
+        double bare = report.ingest(Kind.BARE_CONSUMER).rate().median();
+        ObjectNode ratios = root.putObject("ratios");
+        ObjectNode byThreads = json.createObjectNode();
+        for (int t : report.threadCounts()) {
+            double floor = report.ingest(Kind.STREAMS_FLOOR, t).rate().median();
+            double ingest = report.ingest(Kind.ENGAGEMENT, t).rate().median();
+            double naive = report.ingest(Kind.NAIVE, t).rate().median();
+            double cpu = report.ingest(Kind.ENGAGEMENT, t).cpu().median() / report.ingest(Kind.STREAMS_FLOOR, t).cpu().median();
+            ObjectNode r = byThreads.putObject(Integer.toString(t)).put("ingestOverFloor", ingest / floor)
+                .put("ingestOverBare", ingest / bare).put("ingestOverNaive", ingest / naive)
+                .put("floorOverBare", floor / bare).put("ingestCpuOverFloorCpu", cpu);
+            if (t == report.threadCounts().get(0)) {
+                ratios.setAll(r.deepCopy()); // the first thread count's ratios, under the keys of earlier reports
+            }
+        }
+        ratios.set("byThreads", byThreads);
+
+        Freshness f = report.freshness();
+        root.putObject("freshness").put("p50Ms", f.p50Ms()).put("p95Ms", f.p95Ms()).put("p99Ms", f.p99Ms())
+            .put("maxMs", f.maxMs()).put("markers", f.markers()).put("offeredPingsPerSecond", f.offeredRate())
+            .put("producedPingsPerSecond", f.producedRate()).put("seconds", f.seconds())
+            .put("commitIntervalMs", f.commitIntervalMs()).put("threads", f.threads());
+        return json.writeValueAsString(root);
+    }
+
+    private static ObjectNode figure(ArrayNode list, Figure f) {
+        return list.addObject().put("name", f.name()).put("unit", f.unit()).put("median", f.median())
+            .put("min", f.min()).put("max", f.max());
+    }
+
 }
