@@ -12,9 +12,11 @@ import dev.engagement.query.QueryLimits;
 import dev.engagement.sketch.Estimate;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.SketchStore;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
+import org.apache.kafka.streams.state.Stores;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -63,18 +65,28 @@ final class QueryAndStateBench {
         long tinyCount = 0;
         long largeBytes = 0;
         long largeCount = 0;
+        // Open days live in a sketch store's memory, read as Interactive Queries read an active task.
+        SketchStore live = SketchStore.over(Stores.inMemoryKeyValueStore("open-days").get(), sketches);
+        live.init(null, null); // outside Kafka Streams: no context, nothing to register or restore
+        live.loadFrom(0, key -> -1, 0);
         try (Options options = new Options().setCreateIfMissing(true);
              RocksDB db = RocksDB.open(options, dir.toString());
              WriteOptions write = new WriteOptions().setDisableWAL(true)) {
             Random random = new Random(7);
+            int closedThrough = Days.of(FIRST.plusDays(days - 4));
             for (int d = 0; d < days; d++) {
                 int day = Days.of(FIRST.plusDays(d));
                 try (WriteBatch batch = new WriteBatch()) {
                     for (int s = 0; s < segments; s++) {
                         int clients = s < 30 ? 5000 : 1 + random.nextInt(6);
                         HllSketch sketch = sketches.newLive();
+                        String[] segment = segment(s);
                         for (int c = 0; c < clients; c++) {
-                            sketch.update("c" + s + "-" + random.nextInt(clients * 3 + 1));
+                            String client = "c" + s + "-" + random.nextInt(clients * 3 + 1);
+                            sketch.update(client);
+                            if (day > closedThrough) { // open days live in memory, as in the product
+                                live.update(day, s, (k, id) -> SegmentDayKey.of(k, segment(id)), client);
+                            }
                         }
                         byte[] bytes = Sketches.toBytes(sketch);
                         if (clients <= 10) {
@@ -84,22 +96,23 @@ final class QueryAndStateBench {
                             largeBytes += bytes.length;
                             largeCount++;
                         }
-                        String[] segment = {CHANNELS[s % 3], OSES[(s / 3) % 5], "C" + (s / 15) % 60, "v" + (s / 900) % 23};
-                        batch.put(SegmentDayKey.of(day, segment).get(), bytes);
+                        if (day <= closedThrough) {
+                            batch.put(SegmentDayKey.of(day, segment).get(), bytes);
+                        }
                     }
                     db.write(write, batch);
                 }
             }
-            db.put(SegmentDayKey.CLOSED_THROUGH.get(),
-                ByteBuffer.allocate(4).putInt(Days.of(FIRST.plusDays(days - 4))).array());
+            db.put(SegmentDayKey.CLOSED_THROUGH.get(), ByteBuffer.allocate(4).putInt(closedThrough).array());
             db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true));
             db.compactRange();
             long disk = Directories.size(dir);
             figures.add(one("state: stored bytes, tiny segment-day (<= 10 clients)", "B", tinyBytes / (double) tinyCount));
             figures.add(one("state: stored bytes, large segment-day (5000 clients)", "B", largeBytes / (double) largeCount));
-            figures.add(one("state: RocksDB bytes on disk per segment-day", "B", disk / (double) (segments * (long) days)));
+            figures.add(one("state: RocksDB bytes on disk per segment-day", "B",
+                disk / (double) (segments * (long) (days - 3))));
 
-            PartitionReader reader = new Reader(db);
+            PartitionReader reader = new Reader(db, closedThrough, PartitionReader.over(0, live));
             LocalDate last = FIRST.plusDays(days - 1);
             QueryLimits limits = QueryLimits.DEFAULTS;
             Answers answers = new Answers(Sketches.DEFAULT_LG_K, limits);
@@ -133,6 +146,8 @@ final class QueryAndStateBench {
                 figures.add(percentiles("query cold: " + q.getKey(), cold));
                 figures.add(percentiles("query warm: " + q.getKey(), warm));
             }
+        } finally {
+            live.close();
         }
         figures.add(one("peak heap (all pools)", "MB", peakHeap() / 1048576.0));
         figures.add(one("peak RSS", "MB", ProcessMemory.peakRssBytes() / 1048576.0));
@@ -206,12 +221,23 @@ final class QueryAndStateBench {
         return peak;
     }
 
-    /** A partition reader over a raw RocksDB laid out as the sketch store. */
+    private static String[] segment(int s) {
+        return new String[] {CHANNELS[s % 3], OSES[(s / 3) % 5], "C" + (s / 15) % 60, "v" + (s / 900) % 23};
+    }
+
+    /**
+     * A partition reader over a raw RocksDB laid out as the sketch store for closed days, and over a
+     * sketch store's live sketches for open days (as a task's store serves them).
+     */
     private static final class Reader implements PartitionReader {
         private final RocksDB db;
+        private final int closedThrough;
+        private final PartitionReader open;
 
-        Reader(RocksDB db) {
+        Reader(RocksDB db, int closedThrough, PartitionReader open) {
             this.db = db;
+            this.closedThrough = closedThrough;
+            this.open = open;
         }
 
         @Override
@@ -221,6 +247,18 @@ final class QueryAndStateBench {
 
         @Override
         public void scan(int fromDay, int toDay, Visitor visitor) {
+            if (toDay > closedThrough) {
+                scanClosed(fromDay, closedThrough, visitor);
+                open.scan(Math.max(fromDay, closedThrough + 1), toDay, visitor);
+            } else {
+                scanClosed(fromDay, toDay, visitor);
+            }
+        }
+
+        private void scanClosed(int fromDay, int toDay, Visitor visitor) {
+            if (toDay < fromDay) {
+                return;
+            }
             byte[] end = SegmentDayKey.dayStart(toDay + 1).get();
             try (RocksIterator it = db.newIterator()) {
                 for (it.seek(SegmentDayKey.dayStart(Math.max(fromDay, 0)).get()); it.isValid(); it.next()) {
@@ -235,6 +273,10 @@ final class QueryAndStateBench {
 
         @Override
         public void scanFirstValue(int day, String firstValue, Visitor visitor) {
+            if (day > closedThrough) {
+                open.scanFirstValue(day, firstValue, visitor);
+                return;
+            }
             byte[] prefix = SegmentDayKey.prefix(day, firstValue);
             try (RocksIterator it = db.newIterator()) {
                 for (it.seek(prefix); it.isValid(); it.next()) {
@@ -249,11 +291,7 @@ final class QueryAndStateBench {
 
         @Override
         public int closedThrough() {
-            try {
-                return SegmentDayKey.metaInt(db.get(SegmentDayKey.CLOSED_THROUGH.get()), -1);
-            } catch (RocksDBException e) {
-                return -1;
-            }
+            return closedThrough;
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.engagement.query;
 
+import dev.engagement.store.ReadableSketchStore;
 import dev.engagement.store.SegmentDayKey;
 
 /**
@@ -11,6 +12,14 @@ public interface PartitionReader {
     @FunctionalInterface
     interface Visitor {
         void visit(byte[] key, byte[] sketch);
+    }
+
+    /**
+     * A reader of one partition's sketch store, as Interactive Queries hand it out: open days from
+     * the live sketches when the store serves an active task (see {@link #standby}).
+     */
+    static PartitionReader over(int partition, ReadableSketchStore store) {
+        return new StorePartitionReader(partition, store);
     }
 
     /** The partition read. */

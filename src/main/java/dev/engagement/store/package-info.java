@@ -1,19 +1,53 @@
 /**
- * State: the per-task sketch store that keeps open days' sketches live in memory and writes them to
- * RocksDB on flush and on every commit, and the key layout shared by every store and topic.
+ * State: the per-task sketch store that keeps open days' sketches live in memory, serves queries
+ * from them, and writes them to RocksDB when Kafka Streams commits; and the key layout shared by
+ * every store and topic.
  *
  * <h2>Design notes</h2>
  * <p>A ping never (de)serializes a sketch. {@link dev.engagement.store.SketchStore} holds the live
  * {@code HLL_8} sketch of each (segment, day) of its open days ({@link dev.engagement.store.LiveSketches},
  * by day and dense segment id, loaded when the task starts; each a {@link dev.engagement.sketch.LiveHll}
  * carrying its key and dirty flags); a ping costs two array reads and an HLL update, and marks the
- * sketch dirty only if it changed. Dirty sketches are written as canonical
- * compact bytes (see {@code dev.engagement.sketch}) to a logged RocksDB key-value store, in one
- * batch, through Kafka Streams' cache-flush hook right before every commit (so the changelog always
- * holds at least every ping up to the committed offsets) and every flush interval unless a commit
- * just did (so queries see pings seconds old). Pings
- * replayed after a crash are already in the restored sketches, and adding a client twice changes
- * nothing: recovery is idempotent and byte-identical.
+ * sketch dirty only if it changed.
+ *
+ * <p><b>Writes.</b> Dirty sketches are written as canonical compact bytes (see
+ * {@code dev.engagement.sketch}) to a logged RocksDB key-value store, in one batch, through Kafka
+ * Streams' cache-flush hook right before every commit, so the changelog always holds every ping up
+ * to the committed offsets. Two other moments write too: a day closing (its sketches are written,
+ * then dropped from memory) and the live set dropped under the memory cap. Nothing else writes: not
+ * a timer, not a downstream send, not a query. Pings replayed after a crash are already in the
+ * restored sketches, and adding a client twice changes nothing: recovery is idempotent and
+ * byte-identical. After a crash, at most one commit interval of pings is replayed.
+ *
+ * <p><b>Reads, and sharing the live sketches with query threads.</b> Interactive Queries read open
+ * days from the live sketches, not from RocksDB, so an answer counts a ping as soon as the stream
+ * thread has folded it, whatever the commit interval. The mechanism, chosen against a per-task lock
+ * (a lock and an unlock on every ping), snapshots the stream thread would publish (serializing what
+ * changed, the very cost commit-only writes remove) and queries handed to the stream thread (which
+ * wait behind a poll, a commit or an idle thread):
+ * <ul>
+ *   <li><em>Finding the sketches:</em> a {@link java.util.concurrent.ConcurrentSkipListMap} of the
+ *   live sketches by store key. The stream thread writes it only when a sketch becomes live (its first
+ *   ping of the day, or a load) or is dropped, never per ping; a query takes the entries of its key
+ *   range from it, in store order.</li>
+ *   <li><em>Reading one sketch:</em> a seqlock in {@link dev.engagement.sketch.LiveHll}. The stream
+ *   thread makes the sketch's sequence number odd before the first write of a change and even after
+ *   the last ({@code setOpaque}, a store-store fence, then {@code setRelease}: plain stores on x86); an
+ *   update that changes nothing writes nothing. A query copies the sketch's canonical bytes between
+ *   two reads of the number and copies again if it moved, so it never sees a LIST or SET being
+ *   rehashed, a promotion to HLL or an array being replaced. The stream thread never waits for a
+ *   query, and a query waits for at most one change of one sketch.</li>
+ *   <li><em>Merging with RocksDB:</em> a read takes the live entries of its range first and opens
+ *   the RocksDB iterator second, then merges them by key (the live bytes win). A sketch dropped
+ *   from memory in between (a day closing, the memory cap) was written to RocksDB before it was
+ *   dropped, so it is in the iterator; and a dropped sketch never changes again, so the entry
+ *   already taken still reads its last state. Answers therefore never go backwards.</li>
+ * </ul>
+ * Until the processor has loaded the live set (an active task restoring), and on a standby replica,
+ * the store has no live sketches and reads RocksDB alone, as of the last commit that reached it: the
+ * query layer marks such a partition's answer {@code standby}. {@code SketchStoreConcurrencyTest}
+ * runs query threads against a folding store (every mode, days closing, the memory cap);
+ * {@code LiveReadsTest} checks live answers against the written store's, byte for byte.
  *
  * <p>Why a key-value store with the day first in the key, rather than a Kafka Streams window store:
  * a window store orders keys as {@code [key][time]} inside segments of half the retention, so "every
@@ -22,7 +56,10 @@
  *
  * <p>Maintainers: the commit hook is Kafka Streams' internal {@code CachedStateStore#flushCache}
  * (called in {@code StreamTask#prepareCommit} before the record collector is flushed and offsets
- * are committed) and the record context set for changelog writes is internal too. Both are pinned
- * to Kafka Streams 4.3.1; {@code SketchStoreTest} and the restart integration test guard them.
+ * are committed); the record context set for changelog writes, and the {@code StateStoreProvider}
+ * that {@link dev.engagement.store.ReadableSketchStore#type()} receives, are internal too. All are
+ * pinned to Kafka Streams 4.3.1. {@code CrashIT} checks the outcome (byte-identical downstream
+ * records after kills at random points, under both guarantees); no test yet fails deterministically
+ * if a Kafka Streams upgrade stops calling the hook before offsets are committed.
  */
 package dev.engagement.store;

@@ -79,7 +79,6 @@ class IngestIT {
         p.put("engagement.topic.sketches", name + "-sketches");
         p.put("engagement.topic.partials", name + "-partials");
         p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
-        p.put("engagement.flush-interval", "100ms");
         p.put("engagement.downstream-interval", "200ms");
         return EngagementConfig.defaults(p);
     }

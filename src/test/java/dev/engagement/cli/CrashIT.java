@@ -128,7 +128,6 @@ class CrashIT {
         p.setProperty("engagement.topic.late", id + "-late");
         p.setProperty("engagement.topic.sketches", id + "-sketches");
         p.setProperty("engagement.topic.partials", id + "-partials");
-        p.setProperty("engagement.flush-interval", "100ms");
         p.setProperty("engagement.downstream-interval", "200ms");
         p.setProperty("engagement.http.port", Integer.toString(port));
         return p;

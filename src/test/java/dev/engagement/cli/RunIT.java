@@ -62,7 +62,6 @@ class RunIT {
             "engagement.schema-registry.url=" + REGISTRY.url(),
             "engagement.dimensions=channel,os",
             "engagement.topic.partitions=2",
-            "engagement.flush-interval=100ms",
             "engagement.http.port=" + port,
             "sasl.jaas.config=secret-that-must-not-be-logged",
             "engagement.http.token=" + TOKEN,

@@ -116,7 +116,6 @@ class FailoverIT {
         p.setProperty("engagement.dimensions", "channel,os");
         p.setProperty("engagement.topic.pings", APP + "-pings");
         p.setProperty("engagement.topic.partitions", Integer.toString(PARTITIONS));
-        p.setProperty("engagement.flush-interval", "100ms");
         p.setProperty("engagement.http.port", Integer.toString(port));
         return p;
     }

@@ -106,7 +106,6 @@ class QueryIT {
         p.put("engagement.topic.sketches", APP + "-sketches");
         p.put("engagement.topic.partials", APP + "-partials");
         p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
-        p.put("engagement.flush-interval", "100ms");
         p.put("engagement.downstream-interval", "200ms");
         p.put("engagement.http.bind", "127.0.0.1");
         p.put("engagement.http.port", Integer.toString(port));

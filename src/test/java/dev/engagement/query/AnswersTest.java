@@ -271,6 +271,29 @@ class AnswersTest {
     }
 
     @Test
+    void partitionsReadFromAStandbyAreNamedAndSurviveTheFanOut() throws Exception {
+        EngagementQuery q = query(30, 35, ALL, List.of(), Map.of());
+        List<PartitionAnswer> in = new ArrayList<>(partitionAnswers(population, q));
+        assertThat(answers.answer(q, in, PARTITIONS).standbyPartitions()).isEmpty();
+        for (int p : List.of(3, 1)) {
+            PartitionAnswer live = in.get(p);
+            in.set(p, new PartitionAnswer(live.partition(), live.closedThrough(), live.firstDay(), live.unions(), true));
+        }
+        // Between instances, as JSON: the flag travels with its partition.
+        List<PartitionAnswer> received = PartitionAnswerCodec.decode(PartitionAnswerCodec.encode(in));
+        assertThat(received).extracting(PartitionAnswer::standby).containsExactly(false, true, false, true);
+        EngagementAnswer answer = answers.answer(q, received, PARTITIONS);
+        assertThat(answer.standbyPartitions()).containsExactly(1, 3);
+        // The numbers do not change for it: a standby's data is counted, only older.
+        assertThat(answer.rows()).isEqualTo(answers.answer(q, partitionAnswers(population, q), PARTITIONS).rows());
+        // An instance of an earlier version sends no flag: its answers read as live.
+        List<PartitionAnswer> old = PartitionAnswerCodec.decode(
+            "{\"partitions\":[{\"partition\":0,\"closedThrough\":-1,\"firstDay\":-1,\"unions\":[]}]}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(old).singleElement().extracting(PartitionAnswer::standby).isEqualTo(false);
+    }
+
+    @Test
     void tooManyGroupsIsABadQuery() {
         Answers strict = new Answers(12, new QueryLimits(400, 8, 100, 2000));
         EngagementQuery nine = query(30, 30, ALL, List.of("channel", "os"), Map.of());
