@@ -1,13 +1,10 @@
 package dev.engagement.store;
 
-import dev.engagement.sketch.LiveHll;
-
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
@@ -19,7 +16,7 @@ import java.util.NoSuchElementException;
 final class LiveOverStoredIterator implements KeyValueIterator<Bytes, byte[]> {
 
     private final KeyValueIterator<Bytes, byte[]> stored;
-    private final List<Map.Entry<Bytes, LiveHll>> live;
+    private final List<LiveIndex.Entry> live;
     private final int direction;
     private int at;
     private KeyValue<Bytes, byte[]> next;
@@ -30,7 +27,7 @@ final class LiveOverStoredIterator implements KeyValueIterator<Bytes, byte[]> {
      *               iterator sees it either way
      * @param stored the store's range, in the same order as {@code live}
      */
-    LiveOverStoredIterator(List<Map.Entry<Bytes, LiveHll>> live, KeyValueIterator<Bytes, byte[]> stored,
+    LiveOverStoredIterator(List<LiveIndex.Entry> live, KeyValueIterator<Bytes, byte[]> stored,
                            boolean descending) {
         this.live = live;
         this.stored = stored;
@@ -48,16 +45,16 @@ final class LiveOverStoredIterator implements KeyValueIterator<Bytes, byte[]> {
                 next = stored.next();
                 break;
             }
-            Map.Entry<Bytes, LiveHll> entry = live.get(at);
-            int order = storedLeft ? direction * stored.peekNextKey().compareTo(entry.getKey()) : 1;
+            LiveIndex.Entry entry = live.get(at);
+            int order = storedLeft ? direction * stored.peekNextKey().compareTo(entry.key) : 1;
             if (order < 0) {
                 next = stored.next();
                 break;
             }
             at++;
             KeyValue<Bytes, byte[]> same = order == 0 ? stored.next() : null;
-            if (!entry.getValue().isEmpty()) {
-                next = KeyValue.pair(entry.getKey(), entry.getValue().snapshotBytes());
+            if (!entry.isEmpty()) {
+                next = KeyValue.pair(entry.key, entry.snapshotBytes());
             } else if (same != null) {
                 next = same;
             }

@@ -12,8 +12,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Function;
 
 /**
@@ -27,9 +25,9 @@ import java.util.function.Function;
  * only a first touch on those days reads the store.
  *
  * <p>Threading: every method but {@link #liveRange} belongs to the stream thread that owns the
- * task. Queries read through {@link #liveRange}, from any thread: a sorted, concurrent index of the
- * live sketches by key (written only when a sketch becomes live or is dropped, never per ping),
- * whose sketches they copy with {@link LiveHll#snapshotBytes}.
+ * task. Queries read through {@link #liveRange}, from any thread: a {@link LiveIndex} of the live
+ * sketches by key (written only when a sketch becomes live or is dropped, never per ping), whose
+ * sketches they copy with {@link LiveHll#snapshotBytes}.
  */
 public final class LiveSketches {
 
@@ -40,8 +38,7 @@ public final class LiveSketches {
     }
 
     /** A live sketch and whether it changed since it was last written / sent downstream. */
-    private static final class Live extends LiveHll {
-        final Bytes key;
+    private static final class Live extends LiveIndex.Entry {
         boolean storeDirty;
         boolean downstreamDirty;
         boolean evicted;
@@ -60,13 +57,11 @@ public final class LiveSketches {
         }
 
         Live(Bytes key, int lgK) {
-            super(lgK);
-            this.key = key;
+            super(key, lgK);
         }
 
         Live(Bytes key, byte[] stored) {
-            super(stored);
-            this.key = key;
+            super(key, stored);
             this.bytes = stored;
         }
     }
@@ -88,7 +83,7 @@ public final class LiveSketches {
     private final List<Live> storeDirty = new ArrayList<>();
     private final List<Live> downstreamDirty = new ArrayList<>();
     /** Every live sketch by key, for queries: written on first touch and when dropped, never per ping. */
-    private final ConcurrentSkipListMap<Bytes, LiveHll> index = new ConcurrentSkipListMap<>();
+    private final LiveIndex index = new LiveIndex();
 
     public LiveSketches(Sketches sketches) {
         this.lgK = sketches.lgK();
@@ -172,7 +167,7 @@ public final class LiveSketches {
             count++;
         }
         slots[segment] = entry;
-        index.put(entry.key, entry);
+        index.add(day, entry);
         lastDay = day;
         lastSlots = slots;
     }
@@ -189,21 +184,12 @@ public final class LiveSketches {
      * the returned list, with its last state (a dropped sketch never changes again), and was
      * written to the store before it was dropped. Read each with {@link LiveHll#snapshotBytes}.
      */
-    public List<Map.Entry<Bytes, LiveHll>> liveRange(Bytes from, Bytes to, boolean descending) {
-        NavigableMap<Bytes, LiveHll> range = index;
-        if (from != null && to != null) {
-            range = from.compareTo(to) > 0 ? java.util.Collections.emptyNavigableMap() : index.subMap(from, true, to, true);
-        } else if (from != null) {
-            range = index.tailMap(from, true);
-        } else if (to != null) {
-            range = index.headMap(to, true);
-        }
-        // Entries taken from a concurrent map's iterator are immutable snapshots of the mapping.
-        return new ArrayList<>((descending ? range.descendingMap() : range).entrySet());
+    List<LiveIndex.Entry> liveRange(Bytes from, Bytes to, boolean descending) {
+        return index.range(from, to, descending);
     }
 
     /** The live sketch of a key, or null when it is not live. Thread-safe, as {@link #liveRange}. */
-    public LiveHll liveSketch(Bytes key) {
+    LiveHll liveSketch(Bytes key) {
         return index.get(key);
     }
 
@@ -261,11 +247,7 @@ public final class LiveSketches {
                 days.remove();
             }
         }
-        if (lastDay == Integer.MAX_VALUE) {
-            index.clear();
-        } else if (lastDay >= 0) {
-            index.headMap(SegmentDayKey.dayStart(lastDay + 1)).clear(); // data keys start with their day
-        }
+        index.dropThrough(lastDay);
         this.lastDay = Integer.MIN_VALUE;
         this.lastSlots = NO_SLOTS;
         downstreamDirty.removeIf(entry -> {
@@ -283,7 +265,7 @@ public final class LiveSketches {
             Live entry = slots[i];
             if (entry != null && entry.key.equals(key)) {
                 slots[i] = null;
-                index.remove(key, entry);
+                entry.removed = true;
                 count--;
                 entry.evicted = true;
                 storeDirty.remove(entry);

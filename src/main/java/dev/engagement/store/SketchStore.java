@@ -334,7 +334,7 @@ public final class SketchStore implements StateStore, ReadableSketchStore, Cache
         if (!servesLive) {
             return rocksDbRead(from, to, descending);
         }
-        List<Map.Entry<Bytes, LiveHll>> liveSketches = live.liveRange(from, to, descending);
+        List<LiveIndex.Entry> liveSketches = live.liveRange(from, to, descending);
         return new LiveOverStoredIterator(liveSketches, rocksDbRead(from, to, descending), descending);
     }
 
