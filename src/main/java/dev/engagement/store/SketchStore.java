@@ -17,6 +17,7 @@ import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
@@ -157,6 +158,15 @@ public final class SketchStore implements StateStore, ReadableSketchStore, Cache
     public void evict(int lastDay) {
         flushDirty();
         live.evictThrough(lastDay);
+    }
+
+    /**
+     * What RocksDB holds, without the live sketches laid over it: every change up to the last write.
+     * For the stream thread's own walks that need no live state (a resync after a restart sends
+     * what was committed; days just written; metadata), which then copy no live sketch.
+     */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> written() {
+        return inner;
     }
 
     /** Writes a value straight to RocksDB (metadata, or state written by other processors). */

@@ -134,7 +134,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     private void restoreAdmissions() {
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.meta(CAP_PREFIX), SegmentDayKey.meta("cap0"))) {
+        try (KeyValueIterator<Bytes, byte[]> it = store.written().range(SegmentDayKey.meta(CAP_PREFIX), SegmentDayKey.meta("cap0"))) {
             while (it.hasNext()) {
                 byte[] key = it.next().key.get();
                 String entry = new String(key, 1 + CAP_PREFIX.length(), key.length - 1 - CAP_PREFIX.length(),
@@ -260,7 +260,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         boolean layoutChanged = readMetaInt(PARTIALS_LAYOUT, 0) < CURRENT_PARTIALS_LAYOUT;
         int from = layoutChanged ? purgedThrough + 1 : sentThrough + 1;
         // Streamed: after a layout change this is the whole retained state.
-        DayRanges.forEach(store, from, Integer.MAX_VALUE, (key, value) -> {
+        // What was committed: a live sketch that changed since is downstream-dirty and sent anyway.
+        DayRanges.forEach(store.written(), from, Integer.MAX_VALUE, (key, value) -> {
             forwardPartial(key, value, streamTime);
             return true;
         });
@@ -276,7 +277,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             return;
         }
         store.flushDirty();
-        for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(store, closedThrough + 1, lastClosable)) {
+        for (KeyValue<Bytes, byte[]> kv : DayRanges.entries(store.written(), closedThrough + 1, lastClosable)) {
             forwardPartial(kv.key, kv.value, streamTime);
         }
         store.evict(lastClosable);
@@ -300,7 +301,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (lastPurgeable <= purgedThrough) {
             return;
         }
-        DayRanges.keys(store, purgedThrough + 1, lastPurgeable).forEach(store::delete);
+        DayRanges.keys(store.written(), purgedThrough + 1, lastPurgeable).forEach(store::delete);
         purgedThrough = lastPurgeable;
         store.put(PURGED_THROUGH, intBytes(purgedThrough));
     }
@@ -311,7 +312,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     private int readMetaInt(Bytes key, int absent) {
-        return SegmentDayKey.metaInt(store.get(key), absent);
+        return SegmentDayKey.metaInt(store.written().get(key), absent);
     }
 
     private static byte[] intBytes(int value) {
