@@ -236,6 +236,9 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (resyncPending) {
             resync(streamTime);
             resyncPending = false;
+            // The first send of changes comes one interval after the start: the resync sent what
+            // was committed, and changes since wait like any other.
+            lastDownstream = wallClock;
         }
         closeDays(streamTime);
         if (wallClock - lastDownstream >= settings.downstreamInterval().toMillis()) {

@@ -166,9 +166,13 @@ class SketchStoreConcurrencyTest {
                         .isGreaterThanOrEqualTo(before.getValue());
                 }
             }
+            // Each sketch above is checked exactly. A union's estimate is not strictly monotone in its
+            // inputs (the HLL composite estimator, and the union's merge order of sparse sketches):
+            // one whose inputs only grew was seen 1.6e-5 lower. A lost sketch or a torn read costs far
+            // more than the 1e-4 allowed here.
             double estimate = union.getEstimate();
-            assertThat(estimate).as("union of day %d", day).isGreaterThanOrEqualTo(lastDay[d]);
-            lastDay[d] = estimate;
+            assertThat(estimate).as("union of day %d", day).isGreaterThanOrEqualTo(lastDay[d] * (1 - 1e-4));
+            lastDay[d] = Math.max(lastDay[d], estimate);
             lastSketch.putAll(now);
             reads.incrementAndGet();
             sketchesRead.addAndGet(now.size());

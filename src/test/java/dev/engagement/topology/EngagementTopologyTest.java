@@ -206,7 +206,8 @@ class EngagementTopologyTest {
         for (int i = 0; i < 50; i++) {
             send(Pings.ping("c" + i, MIDNIGHT, DAY, "release", "Linux"));
         }
-        driver.advanceWallClockTime(Duration.ofSeconds(6)); // fold sends partials
+        driver.advanceWallClockTime(Duration.ofSeconds(6)); // the fold's first punctuation: a resync
+        driver.advanceWallClockTime(Duration.ofSeconds(6)); // one interval later: changed partials sent
         driver.advanceWallClockTime(Duration.ofSeconds(6)); // merger emits
         Map<String, SegmentDaySketch> latest = sketches.readKeyValuesToMap();
         String key = DAY + "|channel=release|os=Linux";
