@@ -5,7 +5,7 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.ping.PingRules;
 import dev.engagement.ping.SegmentIndex;
 import dev.engagement.ping.ValueCaps;
-import dev.engagement.sketch.LiveHll;
+import dev.engagement.sketch.LiveSketch;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.LiveSketches;
 import dev.engagement.store.SegmentDayKey;
@@ -59,7 +59,7 @@ public class FoldCoreBenchmark {
     private SegmentIndex segments;
     private LiveSketches live;
     private LiveSketches.SegmentKeys keys;
-    private LiveHll[] slots;
+    private LiveSketch[] slots;
     private HllSketch[] dataSketches;
 
     @Setup(Level.Trial)
@@ -90,9 +90,9 @@ public class FoldCoreBenchmark {
         slots = null;
         dataSketches = null;
         if (benchmark.endsWith(".hllUpdateOnly")) {
-            slots = new LiveHll[slotCount];
+            slots = new LiveSketch[slotCount];
             for (int i = 0; i < slotCount; i++) {
-                slots[i] = LiveHll.empty(sketches.lgK());
+                slots[i] = LiveSketch.empty(sketches.lgK());
             }
         } else if (benchmark.endsWith(".hllUpdateDataSketches")) {
             dataSketches = new HllSketch[slotCount];
@@ -134,7 +134,7 @@ public class FoldCoreBenchmark {
         }
     }
 
-    /** The same updates into DataSketches' own sketches, which {@link LiveHll} mirrors: the difference is memory hops. */
+    /** The same updates into bare DataSketches sketches: what {@link LiveSketch}'s seqlock and change check cost. */
     @Benchmark
     @OperationsPerInvocation(PINGS)
     public void hllUpdateDataSketches() {

@@ -12,8 +12,7 @@ import java.util.List;
 /**
  * Factory and codec for the HLL sketches of one precision ({@code lgK}).
  *
- * <p>Updatable sketches here are DataSketches {@code HLL_8} (the fold's live ones are {@link LiveHll}, which
- * gives the same bytes); stored bytes are canonical compact {@code HLL_8}
+ * <p>Updatable sketches here are DataSketches {@code HLL_8} (the fold's live ones are wrapped in {@link LiveSketch}); stored bytes are canonical compact {@code HLL_8}
  * (see the package notes). Instances are immutable and thread-safe; the sketches they return are not.
  */
 public final class Sketches {
@@ -46,7 +45,7 @@ public final class Sketches {
         return lgK;
     }
 
-    /** A new, empty updatable sketch (the fold's live sketches are {@link LiveHll}). */
+    /** A new, empty updatable sketch. */
     public HllSketch newLive() {
         return new HllSketch(lgK, TgtHllType.HLL_8);
     }

@@ -1,6 +1,6 @@
 package dev.engagement.store;
 
-import dev.engagement.sketch.LiveHll;
+import dev.engagement.sketch.LiveSketch;
 
 import org.apache.kafka.common.utils.Bytes;
 
@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class LiveIndex {
 
     /** A live sketch with its store key. */
-    abstract static class Entry extends LiveHll {
+    abstract static class Entry extends LiveSketch {
         final Bytes key;
         /** Deleted from the store (retention): readers leave it out. */
         volatile boolean removed;

@@ -1,6 +1,6 @@
 package dev.engagement.store;
 
-import dev.engagement.sketch.LiveHll;
+import dev.engagement.sketch.LiveSketch;
 import dev.engagement.sketch.Sketches;
 
 import org.apache.kafka.common.utils.Bytes;
@@ -18,8 +18,7 @@ import java.util.function.Function;
  * The in-memory half of a {@link SketchStore}: live {@code HLL_8} sketches by day and dense segment
  * id (see {@code SegmentIndex}), so that folding a ping is two array reads and an HLL update, with
  * the sketches changed since the last write and since the last downstream send. Each live sketch
- * is a {@link LiveHll} that carries its own key and dirty flags: one object per (day, segment),
- * so a ping's update reaches the sketch's data through one object, not four.
+ * is a {@link LiveSketch} that carries its own key and dirty flags: one object per (day, segment).
  *
  * <p>It knows which days may hold sketches that are stored but not live ({@link #storedThrough}):
  * only a first touch on those days reads the store.
@@ -27,7 +26,7 @@ import java.util.function.Function;
  * <p>Threading: every method but {@link #liveRange} belongs to the stream thread that owns the
  * task. Queries read through {@link #liveRange}, from any thread: a {@link LiveIndex} of the live
  * sketches by key (written only when a sketch becomes live or is dropped, never per ping), whose
- * sketches they copy with {@link LiveHll#snapshotBytes}.
+ * sketches they copy with {@link LiveSketch#snapshotBytes}.
  */
 public final class LiveSketches {
 
@@ -93,7 +92,7 @@ public final class LiveSketches {
      * The live sketch of a (day, segment), marked dirty: the caller is about to update it. On first
      * touch it is new, or read with {@code stored} on days that may hold unloaded sketches.
      */
-    public LiveHll sketchFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
+    public LiveSketch sketchFor(int day, int segment, SegmentKeys keys, Function<Bytes, byte[]> stored) {
         Live entry = entryFor(day, segment, keys, stored);
         markDirty(entry);
         return entry;
@@ -182,14 +181,14 @@ public final class LiveSketches {
      * order or, when {@code descending}, in reverse: the sketches live at the time of the call.
      * Thread-safe: for queries. A sketch dropped from memory after this call stays readable through
      * the returned list, with its last state (a dropped sketch never changes again), and was
-     * written to the store before it was dropped. Read each with {@link LiveHll#snapshotBytes}.
+     * written to the store before it was dropped. Read each with {@link LiveSketch#snapshotBytes}.
      */
     List<LiveIndex.Entry> liveRange(Bytes from, Bytes to, boolean descending) {
         return index.range(from, to, descending);
     }
 
     /** The live sketch of a key, or null when it is not live. Thread-safe, as {@link #liveRange}. */
-    LiveHll liveSketch(Bytes key) {
+    LiveSketch liveSketch(Bytes key) {
         return index.get(key);
     }
 

@@ -1,6 +1,6 @@
 package dev.engagement.store;
 
-import dev.engagement.sketch.LiveHll;
+import dev.engagement.sketch.LiveSketch;
 import dev.engagement.sketch.Sketches;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -312,7 +312,7 @@ public final class SketchStore implements StateStore, ReadableSketchStore, Cache
 
     @Override
     public byte[] get(Bytes key) {
-        LiveHll sketch = servesLive ? live.liveSketch(key) : null;
+        LiveSketch sketch = servesLive ? live.liveSketch(key) : null;
         return sketch != null && !sketch.isEmpty() ? sketch.snapshotBytes() : inner.get(key);
     }
 

@@ -258,7 +258,7 @@ class SketchesTest {
                 assertThat(mode(stored)).isEqualTo(mode(live));
                 assertThat(Sketches.estimate(stored)).as("lgK %d size %d", lgK, size).isEqualTo(Sketches.estimate(live));
 
-                LiveHll again = LiveHll.fromBytes(bytes);
+                LiveSketch again = LiveSketch.fromBytes(bytes);
                 assertThat(Sketches.estimate(Sketches.fromBytes(again.toBytes()))).isEqualTo(Sketches.estimate(live));
                 // Canonical bytes are a fixed point of the codec, and of the live sketch.
                 assertThat(again.toBytes()).isEqualTo(bytes);
@@ -271,13 +271,13 @@ class SketchesTest {
     // ---------------------------------------------------------------- crash and replay
 
     /**
-     * A partition's life with crashes, on the fold's live sketch ({@link LiveHll}): it is flushed (stored bytes) now and then; a crash
+     * A partition's life with crashes, on the fold's live sketch ({@link LiveSketch}): it is flushed (stored bytes) now and then; a crash
      * loses everything after the last flush, and the restart reads the flushed bytes back and replays
      * the stream from the last committed offset, which is at or before the flush, so some ids are added
      * again.
      */
     private static byte[] withCrashes(Sketches sketches, List<String> stream, Random rnd) {
-        LiveHll live = LiveHll.empty(sketches.lgK());
+        LiveSketch live = LiveSketch.empty(sketches.lgK());
         byte[] flushed = live.toBytes();
         int flushedAt = 0;
         int committedAt = 0;
@@ -296,7 +296,7 @@ class SketchesTest {
                 committedAt = Math.max(committedAt, i - rnd.nextInt(Math.min(i, 50) + 1));
             } else if (r < p) {
                 // Crash: back to the flushed bytes, replay from the committed offset.
-                live = LiveHll.fromBytes(flushed);
+                live = LiveSketch.fromBytes(flushed);
                 i = committedAt;
                 crashes++;
                 if (rnd.nextBoolean() && flushedAt > 0) {

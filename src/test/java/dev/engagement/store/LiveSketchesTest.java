@@ -1,6 +1,6 @@
 package dev.engagement.store;
 
-import dev.engagement.sketch.LiveHll;
+import dev.engagement.sketch.LiveSketch;
 import dev.engagement.sketch.Sketches;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.utils.Bytes;
@@ -62,12 +62,12 @@ class LiveSketchesTest {
         return entries.stream().map(kv -> kv.key).toList();
     }
 
-    private static double estimate(LiveHll sketch) {
+    private static double estimate(LiveSketch sketch) {
         return Sketches.fromBytes(sketch.toBytes()).getEstimate();
     }
 
-    private LiveHll touch(int day, int segment, String client) {
-        LiveHll sketch = live.sketchFor(day, segment, keys, stored);
+    private LiveSketch touch(int day, int segment, String client) {
+        LiveSketch sketch = live.sketchFor(day, segment, keys, stored);
         sketch.update(client);
         return sketch;
     }
@@ -83,11 +83,11 @@ class LiveSketchesTest {
 
     @Test
     void sameDayAndSegmentGiveTheSameLiveSketchAndBuildTheKeyOnce() {
-        LiveHll first = live.sketchFor(DAY, 0, keys, stored);
-        LiveHll otherSegment = live.sketchFor(DAY, 1, keys, stored);
-        LiveHll otherDay = live.sketchFor(DAY + 1, 0, keys, stored);
+        LiveSketch first = live.sketchFor(DAY, 0, keys, stored);
+        LiveSketch otherSegment = live.sketchFor(DAY, 1, keys, stored);
+        LiveSketch otherDay = live.sketchFor(DAY + 1, 0, keys, stored);
         // Far segments grow the day's slots; interleaved days defeat the last-day shortcut.
-        LiveHll far = live.sketchFor(DAY, 100, keys, stored);
+        LiveSketch far = live.sketchFor(DAY, 100, keys, stored);
 
         for (int round = 0; round < 3; round++) {
             assertThat(live.sketchFor(DAY, 0, keys, stored)).isSameAs(first);
@@ -103,12 +103,12 @@ class LiveSketchesTest {
 
     @Test
     void manySegmentsOverManyDaysEachGetTheirOwnSketch() {
-        Map<String, LiveHll> seen = new HashMap<>();
+        Map<String, LiveSketch> seen = new HashMap<>();
         for (int round = 0; round < 2; round++) {
             for (int segment = 0; segment < 300; segment += 7) {
                 for (int day = DAY; day < DAY + 5; day++) {
-                    LiveHll sketch = live.sketchFor(day, segment, keys, stored);
-                    LiveHll before = seen.putIfAbsent(day + "/" + segment, sketch);
+                    LiveSketch sketch = live.sketchFor(day, segment, keys, stored);
+                    LiveSketch before = seen.putIfAbsent(day + "/" + segment, sketch);
                     if (before != null) {
                         assertThat(sketch).isSameAs(before);
                     }
@@ -124,7 +124,7 @@ class LiveSketchesTest {
     void firstTouchStartsFromTheStoredBytesByDefault() {
         store.put(key(DAY, 0), bytesOf("a", "b", "c"));
 
-        LiveHll sketch = live.sketchFor(DAY, 0, keys, stored);
+        LiveSketch sketch = live.sketchFor(DAY, 0, keys, stored);
 
         assertThat(reads).containsExactly(key(DAY, 0));
         assertThat(estimate(sketch)).isCloseTo(3, within(0.01));
@@ -138,7 +138,7 @@ class LiveSketchesTest {
 
     @Test
     void firstTouchWithNothingStoredStartsEmpty() {
-        LiveHll sketch = live.sketchFor(DAY, 0, keys, stored);
+        LiveSketch sketch = live.sketchFor(DAY, 0, keys, stored);
         assertThat(reads).containsExactly(key(DAY, 0));
         assertThat(sketch.isEmpty()).isTrue();
     }
@@ -166,22 +166,22 @@ class LiveSketchesTest {
         assertThat(live.takeStoreDirty()).isEmpty();
         assertThat(live.takeDownstreamDirty()).isEmpty();
         LiveSketches.SegmentKeys noKeys = (day, segment) -> fail("unexpected key build");
-        LiveHll sketch = live.sketchFor(DAY, 3, noKeys, NO_READ);
+        LiveSketch sketch = live.sketchFor(DAY, 3, noKeys, NO_READ);
         assertThat(estimate(sketch)).isCloseTo(3, within(0.01));
         assertThat(keysOf(live.takeStoreDirty())).containsExactly(key(DAY, 3));
     }
 
     @Test
     void takeStoreDirtyReturnsEachChangedSketchOnceWithCanonicalBytes() {
-        LiveHll a = touch(DAY, 0, "x");
+        LiveSketch a = touch(DAY, 0, "x");
         touch(DAY, 0, "y");
-        LiveHll b = touch(DAY + 1, 2, "z");
+        LiveSketch b = touch(DAY + 1, 2, "z");
         touch(DAY, 0, "x");
 
         List<KeyValue<Bytes, byte[]>> batch = live.takeStoreDirty();
 
         assertThat(keysOf(batch)).containsExactlyInAnyOrder(key(DAY, 0), key(DAY + 1, 2));
-        Map<Bytes, LiveHll> byKey = Map.of(key(DAY, 0), a, key(DAY + 1, 2), b);
+        Map<Bytes, LiveSketch> byKey = Map.of(key(DAY, 0), a, key(DAY + 1, 2), b);
         for (KeyValue<Bytes, byte[]> kv : batch) {
             assertThat(kv.value).isEqualTo(byKey.get(kv.key).toBytes());
         }
@@ -222,7 +222,7 @@ class LiveSketchesTest {
     @Test
     void evictThroughDropsTheDaysUpToItAndTheirPendingSends() {
         touch(DAY - 1, 0, "a");
-        LiveHll kept = touch(DAY + 1, 0, "b");
+        LiveSketch kept = touch(DAY + 1, 0, "b");
         touch(DAY + 1, 1, "c");
         touch(DAY, 0, "d");
         touch(DAY, 1, "e"); // the last day touched, as the one a shortcut may remember
@@ -236,7 +236,7 @@ class LiveSketchesTest {
         // An evicted day comes back from the store on its next touch, with a new key.
         keyCalls.clear();
         reads.clear();
-        LiveHll reloaded = live.sketchFor(DAY, 1, keys, stored);
+        LiveSketch reloaded = live.sketchFor(DAY, 1, keys, stored);
         assertThat(keyCalls).containsExactly(DAY + "/1");
         assertThat(reads).containsExactly(key(DAY, 1));
         assertThat(estimate(reloaded)).isCloseTo(1, within(0.01));
@@ -260,7 +260,7 @@ class LiveSketchesTest {
     void afterEvictAllEveryPreviouslyLiveDayReadsTheStoreAgain() {
         live.storedThrough(DAY - 1);
         live.sketchFor(DAY, 0, keys, NO_READ).update("a");
-        LiveHll later = live.sketchFor(DAY + 2, 1, keys, NO_READ);
+        LiveSketch later = live.sketchFor(DAY + 2, 1, keys, NO_READ);
         later.update("b");
         later.update("c");
         flush();
@@ -291,7 +291,7 @@ class LiveSketchesTest {
     @Test
     void removeDropsOneEntryAndItsPendingWrites() {
         touch(DAY, 0, "a");
-        LiveHll other = touch(DAY, 1, "b");
+        LiveSketch other = touch(DAY, 1, "b");
         touch(DAY + 1, 0, "c");
 
         live.remove(key(DAY, 0));
@@ -302,7 +302,7 @@ class LiveSketchesTest {
         assertThat(live.sketchFor(DAY, 1, keys, NO_READ)).isSameAs(other);
         // The removed entry starts afresh on its next touch.
         keyCalls.clear();
-        LiveHll again = live.sketchFor(DAY, 0, keys, stored);
+        LiveSketch again = live.sketchFor(DAY, 0, keys, stored);
         assertThat(again.isEmpty()).isTrue();
         assertThat(keyCalls).containsExactly(DAY + "/0");
         assertThat(live.size()).isEqualTo(3);
@@ -335,7 +335,7 @@ class LiveSketchesTest {
         // Every day may hold stored sketches again, and keys are built anew.
         keyCalls.clear();
         reads.clear();
-        LiveHll sketch = live.sketchFor(DAY + 1, 3, keys, stored);
+        LiveSketch sketch = live.sketchFor(DAY + 1, 3, keys, stored);
         live.sketchFor(DAY + 50, 0, keys, stored);
         assertThat(reads).containsExactly(key(DAY + 1, 3), key(DAY + 50, 0));
         assertThat(keyCalls).containsExactly((DAY + 1) + "/3", (DAY + 50) + "/0");
