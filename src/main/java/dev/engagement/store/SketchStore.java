@@ -293,6 +293,7 @@ public final class SketchStore implements StateStore, ReadableSketchStore, Cache
         return inner.isOpen();
     }
 
+    /** IQv2 reads RocksDB alone, as of the last write; Engagement's queries read through {@link ReadableSketchStore}. */
     @Override
     public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
         return inner.query(query, positionBound, config);
