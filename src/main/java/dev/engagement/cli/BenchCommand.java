@@ -59,7 +59,8 @@ final class BenchCommand implements Callable<Integer> {
     long naivePings;
 
     @Option(names = "--flush-interval",
-        description = "Engagement's engagement.flush-interval for its runs (default: not set, so the product's own).")
+        description = "Deprecated, kept so that scripts keep working: passed to Engagement's runs as"
+            + " engagement.flush-interval, which the product now ignores (the store is written at each commit).")
     String flushInterval;
 
     @Option(names = "--downstream-interval",
