@@ -6,12 +6,13 @@
  * <ul>
  *   <li><b>No repartition of pings.</b> HLL unions are commutative and idempotent, so each task keeps
  *   partial sketches for its own input partitions and queries union them. Only flushed partial
- *   sketches travel (to the merger): once per downstream interval for those that changed, and also
- *   when a day closes, when the live set is dropped under the memory cap or rebuilt, and after a
- *   restart (resync). The merger keeps each partition's latest partial under its own key.</li>
+ *   sketches travel (to the merger): once per downstream interval for those that changed (the first
+ *   send one interval after the task starts), and also when a day closes, when the live set is
+ *   dropped under the memory cap or rebuilt, and after a restart (resync). The merger keeps each partition's latest partial under its own key.</li>
  *   <li><b>No per-ping sketch serialization.</b> Open days' sketches stay live in memory in the
- *   {@link dev.engagement.store.SketchStore}; the ones that changed are written out before every
- *   commit and every flush interval unless a commit just did (see {@code dev.engagement.store}).</li>
+ *   {@link dev.engagement.store.SketchStore}; the ones that changed are written out when Kafka
+ *   Streams commits, when a day closes and when the memory cap drops them, and queries read open
+ *   days from them in memory (see {@code dev.engagement.store}).</li>
  *   <li><b>Stream time is the ping's {@code submission_timestamp}</b>
  *   ({@link dev.engagement.topology.PingTimestampExtractor}), per input partition, as Kafka Streams
  *   measures windows. A day accepts pings until its end plus grace, in stream time; after that they
@@ -27,8 +28,8 @@
  *   every merger task; a record is final once every input partition's watermark has passed its
  *   day.</li>
  *   <li><b>Nothing pending is lost.</b> After a restart or a task migration, the first punctuation
- *   re-sends the open days' partials, the partials of days closed since the last commit, and the
- *   watermark; the merger keeps the latest partial per partition, so repeats are harmless.</li>
+ *   re-sends what the store holds of the open days and of the days closed since the last commit
+ *   (what changed since is sent like any change), and the watermark; the merger keeps the latest partial per partition, so repeats are harmless.</li>
  * </ul>
  */
 package dev.engagement.topology;
