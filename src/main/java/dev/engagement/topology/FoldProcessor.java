@@ -252,9 +252,10 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     /**
      * After a restart or a task migration: re-sends the partials of the days closed since the
-     * last commit's marker (their sends may not have reached the partials topic), open partials of
-     * the open days (pending sends were in memory), and this partition's watermark. The merger keeps
-     * the latest partial per partition, so sending twice is harmless.
+     * last commit's marker (their sends may not have reached the partials topic), the committed
+     * partials of the open days (pending sends were in memory; what changed since the commit is
+     * replayed, changes its sketch and is sent like any change), and this partition's watermark. The
+     * merger keeps the latest partial per partition, so sending twice is harmless.
      */
     private void resync(long streamTime) {
         int sentThrough = readMetaInt(SENT_THROUGH, -1);
