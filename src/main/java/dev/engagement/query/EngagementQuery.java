@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +21,8 @@ import java.util.TreeSet;
  * @param to      last day answered (inclusive)
  * @param metrics what to compute
  * @param groupBy dimensions whose values split the answer into groups (empty: one group)
- * @param filters for each named dimension, the allowed values; dimensions not named are free
+ * @param filters for each named dimension, the allowed values; dimensions not named are free. Kept
+ *                sorted by dimension and by value (canonical), whatever order they were given in
  */
 public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics, List<String> groupBy,
                               Map<String, Set<String>> filters) {
@@ -36,9 +38,11 @@ public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics,
     public EngagementQuery {
         metrics = metrics.isEmpty() ? EnumSet.noneOf(Metric.class) : EnumSet.copyOf(metrics);
         groupBy = List.copyOf(groupBy);
+        // Canonical: dimensions and values sorted, whatever order the request gave them in, so that
+        // answers echo one order and caches (keyed by the filters' text) see one query.
         Map<String, Set<String>> sorted = new TreeMap<>();
-        filters.forEach((k, v) -> sorted.put(k, Set.copyOf(new TreeSet<>(v))));
-        filters = java.util.Collections.unmodifiableMap(sorted);
+        filters.forEach((k, v) -> sorted.put(k, Collections.unmodifiableSortedSet(new TreeSet<>(v))));
+        filters = Collections.unmodifiableMap(sorted);
     }
 
     /** The first day any metric reads: {@code from} minus the largest lookback. */

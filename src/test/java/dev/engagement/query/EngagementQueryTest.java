@@ -135,6 +135,26 @@ class EngagementQueryTest {
     }
 
     @Test
+    void filtersAreCanonicalWhateverTheRequestOrder() {
+        EngagementQuery asked = parse("from=2026-09-01", "to=2026-09-01", "os=Linux,Darwin", "channel=release,beta,aurora");
+        EngagementQuery reordered = parse("from=2026-09-01", "to=2026-09-01", "channel=beta", "channel=aurora,release",
+            "os=Darwin,Linux");
+        assertThat(asked.filters().keySet()).containsExactly("channel", "os");
+        assertThat(asked.filters().get("channel")).containsExactly("aurora", "beta", "release");
+        assertThat(asked.filters().get("os")).containsExactly("Darwin", "Linux");
+        // One text, so one cache entry (the closed-day cache keys on it) and one echo in answers.
+        assertThat(reordered.filters()).hasToString(asked.filters().toString());
+        assertThat(reordered.toParams()).isEqualTo(asked.toParams());
+        assertThat(reordered).isEqualTo(asked);
+        // Built directly, in any order, the same.
+        Map<String, Set<String>> unsorted = new LinkedHashMap<>();
+        unsorted.put("os", new java.util.LinkedHashSet<>(List.of("Linux", "Darwin")));
+        unsorted.put("channel", new java.util.LinkedHashSet<>(List.of("release", "aurora", "beta")));
+        EngagementQuery built = new EngagementQuery(asked.from(), asked.to(), asked.metrics(), List.of(), unsorted);
+        assertThat(built.filters()).hasToString(asked.filters().toString());
+    }
+
+    @Test
     void canonicalParametersRoundTrip() {
         EngagementQuery q = parse("from=2026-09-01", "to=2026-09-05", "metrics=wau,er", "groupBy=country,os",
             "channel=release,beta");
