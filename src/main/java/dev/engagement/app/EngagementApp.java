@@ -18,8 +18,14 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -33,6 +39,10 @@ public final class EngagementApp implements AutoCloseable {
 
     /** The application id when the configuration gives none. */
     public static final String DEFAULT_APPLICATION_ID = "engagement";
+    /** Where a derived {@code group.instance.id} is kept, in the application's state directory. */
+    static final String INSTANCE_ID_FILE = "engagement-instance-id";
+    /** How long a close may take before the process goes on without it (a SIGTERM exits within 10 s). */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(6);
     /** The default {@code commit.interval.ms}: how often changed sketches are written (see BENCHMARKS.md). */
     public static final int DEFAULT_COMMIT_INTERVAL_MS = 10_000;
 
@@ -46,12 +56,18 @@ public final class EngagementApp implements AutoCloseable {
     private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
     private volatile boolean closing;
 
-    private EngagementApp(EngagementConfig config, SchemaRegistry registry, int pingPartitions) {
+    private EngagementApp(EngagementConfig config, SchemaRegistry registry, int pingPartitions) throws IOException {
         this.config = config;
         this.registry = registry;
         this.pingPartitions = pingPartitions;
         Topology topology = EngagementTopology.build(config, registry, counters, pingPartitions);
-        this.streams = new KafkaStreams(topology, streamsConfig(config, pingPartitions));
+        Properties props = streamsConfig(config, pingPartitions);
+        if (!props.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+            props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId(config, props));
+        }
+        LOG.info("group.instance.id {} (static membership: a restart takes its partitions back at once)",
+            props.getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
+        this.streams = new KafkaStreams(topology, props);
         this.streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
     }
 
@@ -136,6 +152,41 @@ public final class EngagementApp implements AutoCloseable {
             }
         }
         return props;
+    }
+
+    /**
+     * This instance's {@code group.instance.id} (Kafka Streams adds each stream thread's index): the
+     * {@code engagement.instance-id} setting, or else an id created once and kept in the state
+     * directory ({@value #INSTANCE_ID_FILE} in the application's directory), so that it is the same
+     * on every restart of this instance and different on every other instance.
+     *
+     * <p>Why: with static membership, a member that restarts within {@code session.timeout.ms}
+     * takes its partitions back at once, with no rebalance, where a new dynamic member waits for the
+     * dead one's session to expire (45 s by default). Kafka 4.x's Streams rebalance protocol
+     * ({@code group.protocol=streams}) does not support static membership in 4.3, so the classic
+     * protocol stays.
+     */
+    static String instanceId(EngagementConfig config, Properties streamsProps) throws IOException {
+        String configured = config.setting("engagement.instance-id");
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        String applicationId = streamsProps.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+        Path stateDir = Path.of(streamsProps.getProperty(StreamsConfig.STATE_DIR_CONFIG,
+            System.getProperty("java.io.tmpdir") + "/kafka-streams"));
+        Path file = stateDir.resolve(applicationId).resolve(INSTANCE_ID_FILE);
+        if (Files.exists(file)) {
+            String kept = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (!kept.isEmpty()) {
+                return kept;
+            }
+        }
+        Files.createDirectories(file.getParent());
+        String created = applicationId + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Path temporary = Files.createTempFile(file.getParent(), INSTANCE_ID_FILE, ".tmp");
+        Files.writeString(temporary, created + "\n", StandardCharsets.UTF_8);
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return created;
     }
 
     /** The default {@code num.stream.threads}: the available processors, at most one per partition. */
@@ -232,7 +283,7 @@ public final class EngagementApp implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+        streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
             .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 }

@@ -180,7 +180,7 @@ public final class EngagementService implements AutoCloseable {
         api.close();
         queries.close();
         app.close();
-        admin.close(Duration.ofSeconds(5));
+        admin.close(Duration.ofSeconds(1));
         metrics.close();
     }
 }

@@ -86,6 +86,7 @@ public record EngagementConfig(
         Map.entry("engagement.retention", "400d"),
         Map.entry("engagement.downstream-interval", "1m"),
         Map.entry("engagement.max-live-sketches", "50000"),
+        Map.entry("engagement.instance-id", ""),
         Map.entry("engagement.schema-registry.url", EMBEDDED),
         Map.entry("engagement.schema-registry.basic-auth-user-info", ""),
         Map.entry("engagement.topic.partitions", "4"),

@@ -201,7 +201,7 @@ public final class QueryService implements AutoCloseable {
     public void close() {
         fanOut.shutdownNow();
         try {
-            fanOut.awaitTermination(5, TimeUnit.SECONDS);
+            fanOut.awaitTermination(1, TimeUnit.SECONDS); // interrupted calls end at once; a shutdown is bounded
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

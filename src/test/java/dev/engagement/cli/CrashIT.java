@@ -19,6 +19,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,22 +91,39 @@ class CrashIT {
         try (var out = Files.newBufferedWriter(config)) {
             crashed.store(out, null);
         }
+        List<Long> resumedMillis = new ArrayList<>();
         for (int k = 0; k < kills; k++) {
-            try (AppProcess run = AppProcess.start(dir.resolve(name + "-" + k + ".log"), port, "run", "--config",
-                config.toString())) {
-                Poll.until("run " + k + " ready", Duration.ofSeconds(90),
-                    () -> run.get("/health/ready").status() == 200);
+            if (k > 0) { // produced while nothing runs: the restart finds them waiting
                 KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
                     all.subList(k * portion, (k + 1) * portion), REGISTRY, PARTITIONS));
+            }
+            long started = System.nanoTime();
+            try (AppProcess run = AppProcess.start(dir.resolve(name + "-" + k + ".log"), port, "run", "--config",
+                config.toString())) {
+                if (k == 0) {
+                    Poll.until("run " + k + " ready", Duration.ofSeconds(90),
+                        () -> run.get("/health/ready").status() == 200);
+                    KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
+                        all.subList(0, portion), REGISTRY, PARTITIONS));
+                } else {
+                    resumedMillis.add(untilFirstFolded(run, started));
+                }
                 Thread.sleep(random.nextInt(400)); // a random point of the ingest
                 run.kill();
             }
         }
         EngagementConfig crashedConfig = EngagementConfig.from(crashed);
+        KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
+            all.subList(kills * portion, all.size()), REGISTRY, PARTITIONS));
+        long started = System.nanoTime();
         try (AppProcess run = AppProcess.start(dir.resolve(name + "-final.log"), port, "run", "--config",
             config.toString())) {
-            KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(crashPings,
-                all.subList(kills * portion, all.size()), REGISTRY, PARTITIONS));
+            resumedMillis.add(untilFirstFolded(run, started));
+            System.out.printf("CrashIT %s: restart after kill -9 to the first newly folded ping: %s ms%n", guarantee,
+                resumedMillis);
+            // Static membership: the restarted member takes its partitions back at once, where a new
+            // member would wait out the dead one's session (45 s by default, not shortened here).
+            assertThat(resumedMillis).as("ms from restart to the first folded ping").allMatch(ms -> ms <= 10_000);
             awaitCommitted(name + "-crashed", crashPings);
             Map<String, String> after = downstreamStable(crashedConfig.sketchesTopic());
             assertThat(after.keySet()).isEqualTo(reference.keySet());
@@ -119,9 +138,6 @@ class CrashIT {
         p.setProperty("processing.guarantee", guarantee);
         p.setProperty("state.dir", dir.resolve(id).toString());
         p.setProperty("commit.interval.ms", "200");
-        // A killed member leaves no goodbye: let the broker notice it in 6 s, not 45.
-        p.setProperty("session.timeout.ms", "6000");
-        p.setProperty("heartbeat.interval.ms", "1000");
         p.setProperty("engagement.dimensions", "channel,os");
         p.setProperty("engagement.topic.pings", pings);
         p.setProperty("engagement.topic.dead-letter", id + "-dead-letter");
@@ -131,6 +147,47 @@ class CrashIT {
         p.setProperty("engagement.downstream-interval", "200ms");
         p.setProperty("engagement.http.port", Integer.toString(port));
         return p;
+    }
+
+    /**
+     * Milliseconds from a process start ({@code startedNanos}) until it has folded a ping: its own
+     * counters start at zero, so the first accepted ping it reports is one it folded.
+     */
+    private static long untilFirstFolded(AppProcess run, long startedNanos) {
+        Poll.until("the restarted run folds a ping", Duration.ofSeconds(90),
+            () -> run.get("/v1/status").json().path("pings").path("accepted").asLong() > 0);
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    /**
+     * SIGTERM ends {@code run} cleanly within 10 s in any state: while the group is still
+     * rebalancing (right after a start), and while running.
+     */
+    @Test
+    void sigtermExitsWithinTenSecondsWhileRebalancingAndWhileRunning() throws Exception {
+        String pings = "sigterm-pings";
+        KafkaTestUtils.createTopic(KAFKA.bootstrapServers(), pings, PARTITIONS);
+        KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), KafkaTestUtils.pingRecords(pings,
+            DATA.pings.subList(0, 2_000), REGISTRY, PARTITIONS));
+        Path config = dir.resolve("sigterm.properties");
+        int port = AppProcess.freePort();
+        try (var out = Files.newBufferedWriter(config)) {
+            properties("sigterm", pings, "at_least_once", port).store(out, null);
+        }
+        for (String state : List.of("REBALANCING", "RUNNING")) {
+            AppProcess run = AppProcess.start(dir.resolve("sigterm-" + state + ".log"), port, "run", "--config",
+                config.toString());
+            try {
+                Poll.until("run in " + state, Duration.ofSeconds(90),
+                    () -> state.equals(run.get("/v1/status").json().path("state").asText()));
+                long exitMillis = run.terminate(Duration.ofSeconds(30)).toMillis();
+                System.out.printf("CrashIT: SIGTERM while %s: exited in %d ms%n", state, exitMillis);
+                assertThat(exitMillis).as("ms from SIGTERM to exit, while " + state).isLessThanOrEqualTo(10_000);
+                assertThat(run.output()).as("a clean shutdown").contains("-> NOT_RUNNING");
+            } finally {
+                run.kill();
+            }
+        }
     }
 
     /** Waits until the group has committed every ping of the topic. */

@@ -116,6 +116,20 @@ public final class AppProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * SIGTERM, and how long the process took to exit.
+     *
+     * @throws AssertionError when it is still running after {@code timeout}
+     */
+    public Duration terminate(Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("still running " + timeout + " after SIGTERM; log: " + log);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
     /** SIGTERM, then wait for a clean exit. */
     @Override
     public void close() throws InterruptedException {
