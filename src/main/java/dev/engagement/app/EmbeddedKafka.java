@@ -47,6 +47,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setConfigProp("transaction.state.log.min.isr", "1")
             .setConfigProp("group.initial.rebalance.delay.ms", "0")
             .setConfigProp("log.cleaner.dedupe.buffer.size", "4194304")
+            // After a kill -9, the restarted broker registers anew; the controller (this process's
+            // too) fences it until the dead incarnation's session expires: 9 s by default, 2 s here.
+            .setConfigProp("broker.session.timeout.ms", "2000")
+            .setConfigProp("broker.heartbeat.interval.ms", "500")
             // Pings are replayed from the past: never let time-based retention delete them here.
             .setConfigProp("log.retention.ms", "-1")
             .setDeleteOnClose(!keepData)

@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
     description = "Run everything in this JVM: Kafka broker, schema registry, Engagement and its HTTP API, with sample pings.")
 final class DemoCommand implements Callable<Integer> {
 
+    /** How often a replay records its progress (after the broker acknowledged every line before). */
+    static final int PROGRESS_EVERY_LINES = 10_000;
+
     @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port on 127.0.0.1 (default ${DEFAULT-VALUE}).")
     int httpPort;
 
@@ -114,8 +117,14 @@ final class DemoCommand implements Callable<Integer> {
             + "&metrics=dau,mau,er&groupBy=channel'");
         System.out.println("  status: " + url + "/v1/status   (Ctrl-C to stop)");
 
-        if (resumed) {
-            System.out.println("Resumed: the pings already in " + dir + " are kept; no new backfill or replay.");
+        String source = pings != null ? "file:" + pings.toAbsolutePath().normalize()
+            : "generator clients=" + clients + " days=" + days + " seed=" + seed;
+        FeedProgress recorded = keep ? FeedProgress.read(dir) : null;
+        if (resumed && (recorded == null || !recorded.source().equals(source))) {
+            // A data directory of an earlier version (no recorded progress), or fed by other flags.
+            System.out.println("Resumed: the pings already in " + dir + " are kept"
+                + (recorded == null ? "" : " (they came from " + recorded.source() + ")")
+                + "; nothing more is replayed or backfilled: use another --data-dir for another feed.");
             synchronized (feed) {
                 feed.put("source", "resumed from " + dir);
                 feed.put("done", true);
@@ -125,41 +134,102 @@ final class DemoCommand implements Callable<Integer> {
                     System.currentTimeMillis());
             }
         } else if (pings != null) {
-            synchronized (feed) {
-                feed.put("source", pings.toString());
-                feed.put("done", false);
-            }
-            JsonLinesPings.Result result = JsonLinesPings.read(pings, producer::send,
-                (line, reason) -> System.err.println(pings + ":" + line + ": skipped: " + reason));
-            producer.flush();
-            synchronized (feed) {
-                feed.put("lines", result.lines());
-                feed.put("badLines", result.badLines());
-                feed.put("done", true);
-            }
-            System.out.println("Replayed " + result.pings() + " pings (" + result.badLines() + " bad lines skipped);"
-                + " processed when /v1/status shows pings.total = feed.produced.");
+            replay(dir, keep, recorded == null ? new FeedProgress(source, 0, false, 0) : recorded, producer, feed);
         } else {
-            generate(producer, feed, stop, today);
+            FeedProgress progress = recorded != null ? recorded
+                : new FeedProgress(source, 0, false, System.currentTimeMillis());
+            generate(dir, keep, progress, producer, feed, stop);
         }
         stopped.await();
         return 0;
     }
 
-    /** Backfills {@link #days} days, then keeps producing live pings every second. */
-    private void generate(PingProducer producer, Map<String, Object> feed, AtomicBoolean stop, LocalDate today)
-        throws InterruptedException {
+    /**
+     * Replays {@link #pings} from where {@code progress} says it stopped (the start, the first time),
+     * recording the progress every {@value #PROGRESS_EVERY_LINES} lines once the broker acknowledged them.
+     */
+    private void replay(Path dir, boolean keep, FeedProgress progress, PingProducer producer, Map<String, Object> feed)
+        throws java.io.IOException {
+        if (progress.done()) {
+            System.out.println("Resumed: the replay of " + pings + " had finished; the pings already in " + dir
+                + " are kept.");
+            synchronized (feed) {
+                feed.put("source", pings.toString());
+                feed.put("done", true);
+            }
+            return;
+        }
+        if (progress.position() > 0) {
+            System.out.println("Resuming the replay of " + pings + " after line " + progress.position()
+                + " (the lines before were acknowledged before the interruption).");
+        }
+        synchronized (feed) {
+            feed.put("source", pings.toString());
+            feed.put("resumedAfterLine", progress.position());
+            feed.put("done", false);
+        }
+        FeedProgress[] at = {progress};
+        JsonLinesPings.Result result = JsonLinesPings.read(pings, progress.position(), producer::send,
+            (line, reason) -> System.err.println(pings + ":" + line + ": skipped: " + reason), line -> {
+                if (keep && line % PROGRESS_EVERY_LINES == 0) {
+                    producer.flush(); // every line so far acknowledged: safe to record
+                    at[0] = at[0].at(line);
+                    at[0].write(dir);
+                }
+            });
+        producer.flush();
+        if (keep) {
+            at[0].at(result.lines()).finished().write(dir);
+        }
+        synchronized (feed) {
+            feed.put("lines", result.lines());
+            feed.put("badLines", result.badLines());
+            feed.put("done", true);
+        }
+        System.out.println("Replayed " + result.pings() + " pings (" + result.badLines() + " bad lines skipped)"
+            + (progress.position() > 0 ? " after line " + progress.position() : "")
+            + "; processed when /v1/status shows pings.total = feed.produced.");
+    }
+
+    /**
+     * Backfills {@link #days} days (continuing an interrupted backfill after its last recorded day,
+     * with the same clock, so the same pings), then keeps producing live pings every second.
+     */
+    private void generate(Path dir, boolean keep, FeedProgress progress, PingProducer producer,
+                          Map<String, Object> feed, AtomicBoolean stop) throws InterruptedException {
+        long now = progress.now();
+        LocalDate today = Days.toDate(Days.ofMillis(now));
         Population population = new Population(clients, today.minusDays(days - 1L), days, seed);
         synchronized (feed) {
             feed.put("source", "synthetic population of " + clients + " clients, seed " + seed);
-            feed.put("backfillDone", false);
+            feed.put("backfillDone", progress.done());
+        }
+        if (progress.done()) {
+            System.out.println("Resumed: the backfill had finished; the pings already in " + dir
+                + " are kept; now producing live pings.");
+            live(population, producer, stop, System.currentTimeMillis());
+            return;
+        }
+        if (progress.position() > 0) {
+            System.out.println("Resuming the backfill after day " + progress.position() + " of " + days
+                + " (the days before were acknowledged before the interruption).");
         }
         java.util.function.Consumer<dev.engagement.avro.Ping> send = withMalformedTrickle(producer);
-        long now = System.currentTimeMillis();
-        for (int d = days - 1; d >= 0 && !stop.get(); d--) {
+        FeedProgress at = progress;
+        for (int d = days - 1 - (int) progress.position(); d >= 0 && !stop.get(); d--) {
             population.day(today.minusDays(d), Long.MIN_VALUE, now, send);
+            producer.flush(); // the day acknowledged: safe to record
+            at = at.at(days - d);
+            if (keep) {
+                at.write(dir);
+            }
         }
-        producer.flush();
+        if (stop.get()) {
+            return;
+        }
+        if (keep) {
+            at.finished().write(dir);
+        }
         synchronized (feed) {
             feed.put("backfillDone", true);
         }

@@ -16,6 +16,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Reads pings from JSON Lines: one object per line with the Avro field names as keys.
@@ -40,6 +41,16 @@ public final class JsonLinesPings {
     }
 
     public static Result read(Path file, Consumer<Ping> out, BadLine bad) throws IOException {
+        return read(file, 0, out, bad, line -> { });
+    }
+
+    /**
+     * As {@link #read(Path, Consumer, BadLine)}, from line {@code skipLines + 1} on (the first lines
+     * are counted, not parsed: a replay resumed after an interruption), telling {@code afterLine}
+     * each line number once its ping has gone to {@code out}.
+     */
+    public static Result read(Path file, long skipLines, Consumer<Ping> out, BadLine bad, LongConsumer afterLine)
+        throws IOException {
         long lines = 0;
         long pings = 0;
         long badLines = 0;
@@ -47,16 +58,19 @@ public final class JsonLinesPings {
             String line;
             while ((line = reader.readLine()) != null) {
                 lines++;
-                if (line.isBlank()) {
+                if (lines <= skipLines) {
                     continue;
                 }
-                try {
-                    out.accept(parse(line));
-                    pings++;
-                } catch (IllegalArgumentException e) {
-                    badLines++;
-                    bad.report(lines, e.getMessage());
+                if (!line.isBlank()) {
+                    try {
+                        out.accept(parse(line));
+                        pings++;
+                    } catch (IllegalArgumentException e) {
+                        badLines++;
+                        bad.report(lines, e.getMessage());
+                    }
                 }
+                afterLine.accept(lines);
             }
         }
         return new Result(lines, pings, badLines);

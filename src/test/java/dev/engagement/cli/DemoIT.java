@@ -79,10 +79,72 @@ class DemoIT {
             "--pings", file.toString(), "--data-dir", dataDir.toString(), "--dimensions", "channel,os")) {
             Poll.until("the resumed demo answers as before", Duration.ofSeconds(120),
                 () -> withoutTiming(again.get(query).json()).equals(withoutTiming(first)));
-            assertThat(again.output()).contains("Resuming");
+            assertThat(again.output()).contains("Resumed: the replay of " + file + " had finished");
             assertThat(again.get("/v1/status").json().path("pings").path("total").asLong())
                 .as("nothing replayed twice").isZero();
         }
+    }
+
+    /**
+     * A kill -9 in the middle of a replay, then the same command again: the replay continues after
+     * its last acknowledged progress, the console says so, ingest resumes within seconds, and the
+     * answers end as an uninterrupted replay's (the exact counts).
+     */
+    @Test
+    void anInterruptedReplayContinuesOnRestartAndEndsWithTheSameAnswers() throws Exception {
+        TestData data = new TestData(FIRST, 3, 3_000, 4_000, 11);
+        List<String> lines = new ArrayList<>();
+        for (int copy = 0; copy < 12; copy++) { // a file long enough to interrupt; repeats change nothing
+            for (Ping ping : data.pings) {
+                lines.add(JsonLinesPings.toJson(ping));
+            }
+        }
+        Path file = dir.resolve("long.jsonl");
+        Files.write(file, lines);
+        Path dataDir = dir.resolve("interrupted");
+        int port = AppProcess.freePort();
+        String[] command = {"demo", "--http-port", Integer.toString(port), "--pings", file.toString(),
+            "--data-dir", dataDir.toString(), "--dimensions", "channel,os"};
+
+        try (AppProcess demo = AppProcess.start(dir.resolve("interrupted1.log"), port, command)) {
+            Poll.until("the replay half way", Duration.ofSeconds(120), () -> {
+                JsonNode feed = demo.get("/v1/status").json().path("feed");
+                return feed.path("produced").asLong() >= lines.size() / 3 && !feed.path("done").asBoolean();
+            });
+            demo.kill();
+        }
+        assertThat(Files.readString(dataDir.resolve(FeedProgress.FILE))).contains("done=false");
+
+        long restarted = System.nanoTime();
+        try (AppProcess again = AppProcess.start(dir.resolve("interrupted2.log"), port, command)) {
+            Poll.until("the restarted demo folds a ping", Duration.ofSeconds(120),
+                () -> again.get("/v1/status").json().path("pings").path("accepted").asLong() > 0);
+            System.out.printf("DemoIT: demo --data-dir restarted after kill -9 folds its first ping after %d ms%n",
+                (System.nanoTime() - restarted) / 1_000_000);
+            Poll.until("the rest of the file processed", Duration.ofSeconds(180), () -> {
+                AppProcess.Response status = again.get("/v1/status");
+                JsonNode feed = status.json().path("feed");
+                return feed.path("done").asBoolean()
+                    && status.json().path("pings").path("total").asLong() >= feed.path("produced").asLong();
+            });
+            assertThat(again.output()).contains("Resuming the replay of " + file + " after line");
+            JsonNode status = again.get("/v1/status").json();
+            assertThat(status.path("feed").path("resumedAfterLine").asLong()).isPositive();
+            assertThat(status.path("feed").path("produced").asLong()).as("only the rest is sent again")
+                .isLessThan(lines.size());
+            String query = "/v1/engagement?from=" + FIRST + "&to=" + FIRST.plusDays(2) + "&metrics=dau&groupBy=channel,os";
+            JsonNode answer = stable(again, query);
+            assertThat(answer.path("rows")).isNotEmpty();
+            for (JsonNode row : answer.path("rows")) {
+                String key = TestData.key(LocalDate.parse(row.path("day").asText()),
+                    row.path("group").path("channel").asText(), row.path("group").path("os").asText());
+                int exact = data.exact.getOrDefault(key, java.util.Set.of()).size();
+                JsonNode dau = row.path("dau");
+                assertThat(dau.path("lower").asDouble()).as(key).isLessThanOrEqualTo(exact);
+                assertThat(dau.path("upper").asDouble()).as(key).isGreaterThanOrEqualTo(exact);
+            }
+        }
+        assertThat(Files.readString(dataDir.resolve(FeedProgress.FILE))).contains("done=true");
     }
 
     /** The answer once two reads a moment apart agree (the last flush has landed). */
