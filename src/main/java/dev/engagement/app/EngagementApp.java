@@ -52,16 +52,22 @@ public final class EngagementApp implements AutoCloseable {
     private final KafkaStreams streams;
 
     private final int pingPartitions;
+    private final Admin watchAdmin;
+    private final PartitionWatch partitionWatch;
     private static final int MAX_THREAD_REPLACEMENTS = 10;
     private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
     private volatile boolean closing;
 
-    private EngagementApp(EngagementConfig config, SchemaRegistry registry, int pingPartitions) throws IOException {
+    private EngagementApp(EngagementConfig config, SchemaRegistry registry, int pingPartitions, Admin watchAdmin)
+        throws IOException {
         this.config = config;
         this.registry = registry;
         this.pingPartitions = pingPartitions;
-        Topology topology = EngagementTopology.build(config, registry, counters, pingPartitions);
+        this.watchAdmin = watchAdmin;
         Properties props = streamsConfig(config, pingPartitions);
+        this.partitionWatch = new PartitionWatch(watchAdmin, config.pingsTopic(), pingPartitions,
+            props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + EngagementTopology.SKETCH_STORE + "-changelog");
+        Topology topology = EngagementTopology.build(config, registry, counters, partitionWatch);
         if (!props.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
             props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId(config, props));
         }
@@ -238,7 +244,14 @@ public final class EngagementApp implements AutoCloseable {
             partitions = admin.describeTopics(java.util.List.of(config.pingsTopic())).allTopicNames()
                 .get(30, java.util.concurrent.TimeUnit.SECONDS).get(config.pingsTopic()).partitions().size();
         }
-        EngagementApp app = new EngagementApp(config, registry, partitions);
+        Admin watchAdmin = Admin.create(adminProps);
+        EngagementApp app;
+        try {
+            app = new EngagementApp(config, registry, partitions, watchAdmin);
+        } catch (IOException | RuntimeException e) {
+            watchAdmin.close(Duration.ofSeconds(1));
+            throw e;
+        }
         app.streams.setStateListener((now, before) -> LOG.info("streams state {} -> {}", before, now));
         app.streams.start();
         return app;
@@ -258,9 +271,14 @@ public final class EngagementApp implements AutoCloseable {
         }
     }
 
-    /** Partitions of the pings topic. */
+    /** Partitions of the pings topic when the application started. */
     public int pingPartitions() {
         return pingPartitions;
+    }
+
+    /** Partitions of the pings topic now (they may be added while the application runs). */
+    public PartitionWatch partitions() {
+        return partitionWatch;
     }
 
     public KafkaStreams streams() {
@@ -285,5 +303,7 @@ public final class EngagementApp implements AutoCloseable {
         closing = true;
         streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
             .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        partitionWatch.close();
+        watchAdmin.close(Duration.ofSeconds(1));
     }
 }

@@ -46,7 +46,7 @@ public final class EngagementService implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final ScheduledExecutorService summary;
     private long lastSummaryTotal;
-    private final int partitions;
+    private final PartitionWatch partitions;
     private final String group;
     private final Map<String, java.util.function.Supplier<Object>> extraStatus = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Object> cachedLag = Map.of();
@@ -59,7 +59,7 @@ public final class EngagementService implements AutoCloseable {
         this.config = config;
         this.app = app;
         this.admin = admin;
-        this.partitions = app.pingPartitions();
+        this.partitions = app.partitions();
         java.util.Properties streamsConfig = EngagementApp.streamsConfig(config);
         this.group = streamsConfig.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         String server = streamsConfig.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
@@ -67,7 +67,7 @@ public final class EngagementService implements AutoCloseable {
         QueryLimits limits = new QueryLimits(config.intSetting("engagement.query.max-range-days"),
             config.intSetting("engagement.query.max-groups"), config.intSetting("engagement.query.low-sample-clients"),
             QueryLimits.DEFAULTS.maxParamLength());
-        this.queries = new QueryService(app.streams(), EngagementTopology.SKETCH_STORE, config.pingsTopic(), partitions,
+        this.queries = new QueryService(app.streams(), EngagementTopology.SKETCH_STORE, config.pingsTopic(), partitions::current,
             self, new HttpPeerClient(Duration.ofSeconds(10), config.setting("engagement.http.token")),
             new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
             new Answers(config.lgK(), limits));
@@ -141,7 +141,13 @@ public final class EngagementService implements AutoCloseable {
         long last = c.lastSubmissionTimestamp();
         s.put("lastIngestedTimestamp", last < 0 ? null : Instant.ofEpochMilli(last).toString());
         s.putAll(lag());
-        s.put("partitions", partitions);
+        s.put("partitions", partitions.current());
+        if (partitions.current() != partitions.atStart()) {
+            s.put("partitionsAtStart", partitions.atStart());
+            s.put("partitionsNote", "the pings topic grew while running: queries count every partition (answers"
+                + " are complete:false until the new ones are read), no day is final before every partition has"
+                + " closed it, and Kafka Streams gives the new partitions tasks at its next rebalance");
+        }
         extraStatus.forEach((name, supplier) -> s.put(name, supplier.get()));
         return s;
     }
@@ -153,7 +159,8 @@ public final class EngagementService implements AutoCloseable {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         try {
-            Topics.Lag lag = Topics.lag(admin, group, config.pingsTopic(), partitions, Duration.ofSeconds(5));
+            Topics.Lag lag = Topics.lag(admin, group, config.pingsTopic(), partitions.current(),
+                Duration.ofSeconds(5));
             out.put("consumerLag", lag.lag());
             out.put("pingsTopicEndOffsetSum", lag.endOffsets());
         } catch (Exception e) {

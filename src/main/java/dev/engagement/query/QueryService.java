@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * Answers queries across every instance: each partition is read where it lives (here, through
@@ -38,7 +39,7 @@ public final class QueryService implements AutoCloseable {
     private final KafkaStreams streams;
     private final String storeName;
     private final String pingsTopic;
-    private final int partitions;
+    private final IntSupplier partitions;
     private final HostInfo self;
     private final PeerClient peers;
     private final PartitionQuery partitionQuery;
@@ -56,6 +57,15 @@ public final class QueryService implements AutoCloseable {
      * @param peers how to ask other instances (unused when {@code self} is null)
      */
     public QueryService(KafkaStreams streams, String storeName, String pingsTopic, int partitions, HostInfo self,
+                        PeerClient peers, PartitionQuery partitionQuery, Answers answers) {
+        this(streams, storeName, pingsTopic, () -> partitions, self, peers, partitionQuery, answers);
+    }
+
+    /**
+     * As the other constructor, for a pings topic whose partitions may be added while it runs: every
+     * query reads (or counts as missing) as many partitions as {@code partitions} gives then.
+     */
+    public QueryService(KafkaStreams streams, String storeName, String pingsTopic, IntSupplier partitions, HostInfo self,
                         PeerClient peers, PartitionQuery partitionQuery, Answers answers) {
         this.streams = streams;
         this.storeName = storeName;
@@ -89,7 +99,7 @@ public final class QueryService implements AutoCloseable {
     /** The newest day with data in the partitions held here, or -1. */
     public int latestLocalDay() {
         int latest = -1;
-        for (int p = 0; p < partitions; p++) {
+        for (int p = 0, n = partitions.getAsInt(); p < n; p++) {
             try {
                 latest = Math.max(latest, reader(p).lastDay());
             } catch (RuntimeException e) {
@@ -125,7 +135,7 @@ public final class QueryService implements AutoCloseable {
                 throw e;
             }
         }
-        return answering.answer(query, all, partitions);
+        return answering.answer(query, all, partitions.getAsInt());
     }
 
     /**
@@ -183,7 +193,7 @@ public final class QueryService implements AutoCloseable {
                 }
             }
         }
-        for (int p = 0; p < partitions; p++) {
+        for (int p = 0, n = partitions.getAsInt(); p < n; p++) {
             HostInfo owner = active.getOrDefault(p, standby.get(p));
             if (self == null || owner == null || owner.equals(self)) {
                 local.add(p); // alone, unknown owner (try here), or ours
@@ -194,7 +204,7 @@ public final class QueryService implements AutoCloseable {
     }
 
     public int partitions() {
-        return partitions;
+        return partitions.getAsInt();
     }
 
     @Override

@@ -65,6 +65,17 @@ public final class EngagementTopology {
      */
     public static Topology build(EngagementConfig config, SchemaRegistry registry, IngestCounters counters,
                                  int pingPartitions) {
+        return build(config, registry, counters, PartitionCount.fixed(pingPartitions));
+    }
+
+    /**
+     * Builds the topology for a pings topic whose partitions may grow while it runs.
+     *
+     * @param pingPartitions the pings topic's partitions, as they are now: a downstream record is
+     *                       final once every one of them has passed the day's grace
+     */
+    public static Topology build(EngagementConfig config, SchemaRegistry registry, IngestCounters counters,
+                                 PartitionCount pingPartitions) {
         Sketches sketches = new Sketches(config.lgK());
         Topology topology = new Topology();
         topology.addSource(Topology.AutoOffsetReset.EARLIEST, PINGS_SOURCE, new PingTimestampExtractor(registry),

@@ -49,14 +49,14 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
     private KeyValueStore<Bytes, byte[]> partials;
     private KeyValueStore<Bytes, byte[]> pending;
     private int purgedThrough = -1;
-    private final int inputPartitions;
-    private final int[] watermarks;
+    private final PartitionCount inputPartitions;
+    /** Each input partition's last closed day (-1: none yet), for as many partitions as seen so far. */
+    private int[] watermarks = new int[0];
 
-    SketchMergeProcessor(EngagementConfig config, int inputPartitions) {
+    SketchMergeProcessor(EngagementConfig config, PartitionCount inputPartitions) {
         this.config = config;
         this.sketches = new Sketches(config.lgK());
         this.inputPartitions = inputPartitions;
-        this.watermarks = new int[inputPartitions];
     }
 
     @Override
@@ -64,20 +64,35 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         this.context = context;
         this.partials = context.getStateStore(EngagementTopology.MERGE_STORE);
         this.pending = context.getStateStore(EngagementTopology.PENDING_STORE);
-        for (int p = 0; p < inputPartitions; p++) {
-            byte[] stored = partials.get(Bytes.wrap(Partial.watermarkKey(p)));
-            watermarks[p] = SegmentDayKey.metaInt(stored, -1);
-        }
+        watermarks = new int[0];
+        coverPartitions(inputPartitions.current());
         context.schedule(config.downstreamInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
 
-    /** The last day every input partition has closed, or -1. */
+    /**
+     * Tracks watermarks for {@code partitions} input partitions: partitions added to the pings
+     * topic start with their stored watermark, or none, and so hold finality back until they
+     * close the day too.
+     */
+    private void coverPartitions(int partitions) {
+        if (partitions <= watermarks.length) {
+            return;
+        }
+        int known = watermarks.length;
+        watermarks = Arrays.copyOf(watermarks, partitions);
+        for (int p = known; p < partitions; p++) {
+            watermarks[p] = SegmentDayKey.metaInt(partials.get(Bytes.wrap(Partial.watermarkKey(p))), -1);
+        }
+    }
+
+    /** The last day every input partition (as many as the pings topic has now) has closed, or -1. */
     private int finalThrough() {
+        coverPartitions(inputPartitions.current());
         int min = Integer.MAX_VALUE;
         for (int w : watermarks) {
             min = Math.min(min, w);
         }
-        return inputPartitions == 0 ? -1 : min;
+        return watermarks.length == 0 ? -1 : min;
     }
 
     @Override
@@ -97,13 +112,22 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
     }
 
     private void watermark(int source, int closedThrough, Record<byte[], byte[]> record) {
-        if (source >= inputPartitions || closedThrough <= watermarks[source]) {
+        if (source > MAX_PARTITION) {
+            return;
+        }
+        coverPartitions(source + 1); // a watermark from a partition added since: counted from now on
+        if (closedThrough <= watermarks[source]) {
             return;
         }
         int before = finalThrough();
         watermarks[source] = closedThrough;
         partials.put(Bytes.wrap(record.key()), record.value());
         int after = finalThrough();
+        if (after > before) {
+            // About to make days final: first make sure no partition was added that has not closed them.
+            coverPartitions(inputPartitions.refreshed());
+            after = finalThrough();
+        }
         if (after > before) {
             // Every segment of the days that just became final is emitted again, marked final.
             byte[] previous = null;
@@ -138,7 +162,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
 
     /** Every partition's latest partial of a (segment, day), in partition order. */
     private List<byte[]> partialsOf(byte[] segmentDayKey) {
-        List<byte[]> parts = new ArrayList<>(inputPartitions);
+        List<byte[]> parts = new ArrayList<>(watermarks.length);
         try (KeyValueIterator<Bytes, byte[]> it = partials.range(Bytes.wrap(Partial.storeRangeStart(segmentDayKey)),
             Bytes.wrap(Partial.storeRangeEnd(segmentDayKey)))) {
             while (it.hasNext()) {

@@ -333,6 +333,53 @@ class EngagementTopologyTest {
     }
 
     @Test
+    void partitionsAddedWhileRunningHoldFinalityBackUntilTheyCloseTheDay() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "engagement-test-grown");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("grown").toString());
+        // The pings topic has 2 partitions at start; an operator adds a third while it runs, and the
+        // merger learns it when it refreshes the count before making a day final.
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger(2);
+        java.util.concurrent.atomic.AtomicInteger refreshes = new java.util.concurrent.atomic.AtomicInteger();
+        PartitionCount growing = new PartitionCount() {
+            @Override
+            public int current() {
+                return 2; // the background watch has not noticed yet
+            }
+
+            @Override
+            public int refreshed() {
+                refreshes.incrementAndGet();
+                return count.get();
+            }
+        };
+        try (TopologyTestDriver grown = new TopologyTestDriver(EngagementTopology.build(config, registry, counters, growing),
+            props)) {
+            TestInputTopic<byte[], byte[]> partials = bytesIn(grown, config.partialsTopic());
+            TestOutputTopic<String, SegmentDaySketch> out = sketchesOut(grown, config);
+            HllSketch sketch = new Sketches(12).newLive();
+            sketch.update("in-partition-0");
+            byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+            Instant t = MIDNIGHT;
+            partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(sketch)), t));
+            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(0), intBytes(Days.of(DAY)), t));
+            count.set(3); // partition 2 added
+            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(1), intBytes(Days.of(DAY)), t));
+            grown.advanceWallClockTime(Duration.ofSeconds(6));
+            assertThat(refreshes.get()).as("asked the cluster before making the day final").isPositive();
+            assertThat(out.readValue().getFinal$()).as("partition 2 has not closed the day").isFalse();
+
+            // The new partition's fold task closes the day: now it is final.
+            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(2), intBytes(Days.of(DAY)), t));
+            grown.advanceWallClockTime(Duration.ofSeconds(6));
+            SegmentDaySketch last = out.readValue();
+            assertThat(last.getFinal$()).isTrue();
+            assertThat(out.isEmpty()).isTrue();
+        }
+    }
+
+    @Test
     void withFewLiveSketchesAllowedTheStoreAndDownstreamStayExact() {
         EngagementConfig tight = EngagementConfig.defaults(Map.of("engagement.dimensions", "channel,os",
             "engagement.max-live-sketches", "2"));
