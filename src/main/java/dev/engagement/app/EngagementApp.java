@@ -57,6 +57,7 @@ public final class EngagementApp implements AutoCloseable {
     private static final int MAX_THREAD_REPLACEMENTS = 10;
     private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
     private volatile boolean closing;
+    private volatile Throwable fatal;
 
     private EngagementApp(EngagementConfig config, SchemaRegistry registry, int pingPartitions, Admin watchAdmin)
         throws IOException {
@@ -81,9 +82,17 @@ public final class EngagementApp implements AutoCloseable {
      * A stream thread died (for example: the schema registry could not be reached). Replace it, so
      * that a transient outage heals itself with nothing lost (the task resumes from its last
      * commit); but after {@value #MAX_THREAD_REPLACEMENTS} failures within ten minutes, stop the
-     * client: the instance reports itself dead and {@code run} exits non-zero.
+     * client: the instance reports itself dead and {@code run} exits non-zero. An authentication
+     * failure (refused credentials, an untrusted certificate) stops the client at once: a
+     * replacement would be refused in the same way.
      */
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+        if (isAuthenticationFailure(e)) {
+            // Refused credentials or an untrusted certificate: a new thread would be refused the same way.
+            fatal = e;
+            LOG.error("stream thread refused by Kafka (authentication); stopping: {}", e.toString());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
         long now = System.currentTimeMillis();
         synchronized (failures) {
             failures.addLast(now);
@@ -91,12 +100,28 @@ public final class EngagementApp implements AutoCloseable {
                 failures.removeFirst();
             }
             if (failures.size() > MAX_THREAD_REPLACEMENTS) {
+                fatal = e;
                 LOG.error("stream thread failed {} times in ten minutes; stopping: {}", failures.size(), e.toString(), e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
         }
         LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /** Whether Kafka refused this client's credentials or TLS handshake somewhere in {@code e}'s causes. */
+    static boolean isAuthenticationFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The error that stopped the streams (see the exception handler), or null. */
+    public Throwable fatalError() {
+        return fatal;
     }
 
     /** True when the streams stopped on an error and will not recover (see the exception handler). */

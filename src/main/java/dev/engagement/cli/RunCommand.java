@@ -26,7 +26,17 @@ final class RunCommand implements Callable<Integer> {
         if (!parsed.kafka().containsKey("bootstrap.servers")) {
             throw new dev.engagement.config.ConfigException("bootstrap.servers is not set (config file or ENGAGEMENT_BOOTSTRAP_SERVERS)");
         }
-        EngagementService service = EngagementService.start(parsed, EngagementApp.registryFor(parsed));
+        EngagementService service;
+        try {
+            service = EngagementService.start(parsed, EngagementApp.registryFor(parsed));
+        } catch (Exception e) {
+            // A wrong password or an untrusted certificate: say so in one line, naming what to check.
+            String refused = AuthenticationFailures.describe(e, parsed.kafka());
+            if (refused != null) {
+                throw new dev.engagement.config.ConfigException(refused);
+            }
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -40,7 +50,9 @@ final class RunCommand implements Callable<Integer> {
         System.out.println("Engagement is up: http://" + parsed.setting("engagement.http.bind") + ":" + service.httpPort());
         stopped.await();
         if (failed.get()) {
-            System.err.println("engagement: the streams stopped on an error (see the log above); exiting");
+            String refused = AuthenticationFailures.describe(service.app().fatalError(), parsed.kafka());
+            System.err.println("engagement: " + (refused != null ? refused
+                : "the streams stopped on an error (see the log above); exiting"));
             return 1;
         }
         return 0;
