@@ -2,7 +2,6 @@ package dev.engagement.cli;
 
 import dev.engagement.avro.Ping;
 import dev.engagement.generate.JsonLinesPings;
-import dev.engagement.testing.AppJvm;
 import dev.engagement.testing.AppProcess;
 import dev.engagement.testing.BasicAuthProxy;
 import dev.engagement.testing.Poll;
@@ -118,7 +117,7 @@ class SecureRunIT {
         long started = System.nanoTime();
         try (BasicAuthProxy registry = new BasicAuthProxy(REGISTRY.root(), REGISTRY_USER_INFO);
              // Kafka at INFO: its client configuration dumps are part of what must not leak.
-             AppJvm run = AppJvm.start(dir.resolve("run.log"), port, Map.of("KAFKA_LOG_LEVEL", "INFO"),
+             AppProcess run = AppProcess.start(dir.resolve("run.log"), port, Map.of("KAFKA_LOG_LEVEL", "INFO"),
                  "run", "--config", config("secure.properties", PASSWORD, registry.root() + RegistryServer.CCOMPAT_PATH, port)
                      .toString())) {
             Poll.until("run ready", Duration.ofSeconds(120), () -> {
@@ -220,7 +219,7 @@ class SecureRunIT {
         int port = AppProcess.freePort();
         long started = System.nanoTime();
         try (BasicAuthProxy registry = new BasicAuthProxy(REGISTRY.root(), REGISTRY_USER_INFO);
-             AppJvm run = AppJvm.start(dir.resolve(name + ".log"), port, Map.of(), "run", "--config",
+             AppProcess run = AppProcess.start(dir.resolve(name + ".log"), port, Map.of(), "run", "--config",
                  config(name + ".properties", password, registry.root() + RegistryServer.CCOMPAT_PATH, port, overrides)
                      .toString())) {
             int exit = run.waitFor(Duration.ofSeconds(90));

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,6 +38,14 @@ public final class AppProcess implements AutoCloseable {
 
     /** Starts {@code Main} with the arguments; output goes to {@code log}. */
     public static AppProcess start(Path log, int httpPort, String... args) throws IOException {
+        return start(log, httpPort, Map.of(), args);
+    }
+
+    /**
+     * As {@link #start(Path, int, String...)}, with extra environment variables (e.g.
+     * {@code KAFKA_LOG_LEVEL=INFO}, read by the app's logging set-up).
+     */
+    public static AppProcess start(Path log, int httpPort, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx512m", "-cp", System.getProperty("java.class.path"),
@@ -45,7 +54,9 @@ public final class AppProcess implements AutoCloseable {
             "dev.engagement.cli.Main"));
         command.addAll(List.of(args));
         Files.createDirectories(log.getParent());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        Process p = builder.start();
         return new AppProcess(p, log, httpPort);
     }
 
