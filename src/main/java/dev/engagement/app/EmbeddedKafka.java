@@ -41,16 +41,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setNumControllerNodes(1)
             .setBaseDirectory(baseDir)
             .build();
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+        if (keepData) {
+            // A kept broker may restart after a kill -9: it registers anew, and its controller (in this
+            // process too) fences it until the dead incarnation's session expires, 9 s by default.
+            // 3 s here; not lower, and not for throwaway brokers, because a broker that misses its
+            // heartbeats for that long (a loaded machine) is fenced and stops serving meanwhile.
+            builder.setConfigProp("broker.session.timeout.ms", "3000")
+                .setConfigProp("broker.heartbeat.interval.ms", "750");
+        }
+        KafkaClusterTestKit cluster = builder
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("transaction.state.log.replication.factor", "1")
             .setConfigProp("transaction.state.log.min.isr", "1")
             .setConfigProp("group.initial.rebalance.delay.ms", "0")
             .setConfigProp("log.cleaner.dedupe.buffer.size", "4194304")
-            // After a kill -9, the restarted broker registers anew; the controller (this process's
-            // too) fences it until the dead incarnation's session expires: 9 s by default, 2 s here.
-            .setConfigProp("broker.session.timeout.ms", "2000")
-            .setConfigProp("broker.heartbeat.interval.ms", "500")
             // Pings are replayed from the past: never let time-based retention delete them here.
             .setConfigProp("log.retention.ms", "-1")
             .setDeleteOnClose(!keepData)
