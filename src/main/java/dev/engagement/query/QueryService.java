@@ -45,6 +45,8 @@ public final class QueryService implements AutoCloseable {
     private final Answers answers;
     private final Answers unlimited;
     private volatile java.time.Duration timeout = java.time.Duration.ofSeconds(30);
+    /** The longest a read waits, during a rebalance, for a partition that is not readable here yet. */
+    private static final java.time.Duration REBALANCE_WAIT = java.time.Duration.ofSeconds(2);
     private final ExecutorService fanOut = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "engagement-query-fanout");
         t.setDaemon(true);
@@ -111,7 +113,13 @@ public final class QueryService implements AutoCloseable {
                 throw e; // the same question is bad everywhere: the caller gets the 400
             } catch (Exception e) {
                 LOG.warn("instance {} did not answer for partitions {}: {}", host, parts, e.toString());
-                return List.<PartitionAnswer>of();
+                // It may be dead before the group notices (session timeout): read its partitions
+                // from a standby here, when there is one, rather than leave them out.
+                try {
+                    return local(query, parts, answering.maxGroups());
+                } catch (QueryTimeoutException timeout) {
+                    return List.<PartitionAnswer>of();
+                }
             }
         }, fanOut)));
         List<PartitionAnswer> all = new ArrayList<>(local(query, local, answering.maxGroups()));
@@ -137,14 +145,30 @@ public final class QueryService implements AutoCloseable {
     public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> wanted, int maxGroups) {
         List<PartitionAnswer> out = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (int p : wanted) {
+        long waitUntil = Math.min(deadline, System.nanoTime() + REBALANCE_WAIT.toNanos());
+        List<Integer> missing = new ArrayList<>(wanted);
+        while (true) {
+            for (java.util.Iterator<Integer> it = missing.iterator(); it.hasNext(); ) {
+                int p = it.next();
+                try {
+                    out.add(partitionQuery.answer(query, reader(p), maxGroups, deadline));
+                    it.remove();
+                } catch (InvalidStateStoreException e) {
+                    LOG.debug("partition {} not readable here: {}", p, e.getMessage());
+                }
+            }
+            // A rebalance hides a partition for a moment while its standby here turns active:
+            // wait for it (briefly) rather than answer without it.
+            if (missing.isEmpty() || streams.state() != KafkaStreams.State.REBALANCING || System.nanoTime() > waitUntil) {
+                return out;
+            }
             try {
-                out.add(partitionQuery.answer(query, reader(p), maxGroups, deadline));
-            } catch (InvalidStateStoreException e) {
-                LOG.debug("partition {} not readable here: {}", p, e.getMessage());
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out;
             }
         }
-        return out;
     }
 
     /**
