@@ -45,7 +45,7 @@ public final class QueryService implements AutoCloseable {
     private final Answers answers;
     private final Answers unlimited;
     private volatile java.time.Duration timeout = java.time.Duration.ofSeconds(30);
-    /** The longest a read waits, during a rebalance, for a partition that is not readable here yet. */
+    /** The longest a read waits for a partition assigned here that cannot be read yet. */
     private static final java.time.Duration REBALANCE_WAIT = java.time.Duration.ofSeconds(2);
     private final ExecutorService fanOut = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "engagement-query-fanout");
@@ -137,7 +137,9 @@ public final class QueryService implements AutoCloseable {
     }
 
     /**
-     * The answers of the given partitions that this instance can read (for other instances).
+     * The answers of the given partitions that this instance can read (for other instances). A
+     * partition assigned here that cannot be read yet (a rebalance is turning its standby here into
+     * its active task) is waited for, up to {@link #REBALANCE_WAIT}.
      *
      * @throws BadQueryException when a partition's day has more than {@code maxGroups} groups
      * @throws QueryTimeoutException past the time limit
@@ -159,7 +161,7 @@ public final class QueryService implements AutoCloseable {
             }
             // A rebalance hides a partition for a moment while its standby here turns active:
             // wait for it (briefly) rather than answer without it.
-            if (missing.isEmpty() || streams.state() != KafkaStreams.State.REBALANCING || System.nanoTime() > waitUntil) {
+            if (missing.isEmpty() || System.nanoTime() > waitUntil || !assignedHere(missing)) {
                 return out;
             }
             try {
@@ -169,6 +171,38 @@ public final class QueryService implements AutoCloseable {
                 return out;
             }
         }
+    }
+
+    /**
+     * Whether one of the partitions is assigned here, active or standby, as of the last rebalance
+     * (or the streams are rebalancing now): its store, if not readable yet, soon will be.
+     */
+    private boolean assignedHere(Collection<Integer> wanted) {
+        if (streams.state() == KafkaStreams.State.REBALANCING) {
+            return true;
+        }
+        if (self == null) {
+            return false;
+        }
+        try {
+            for (StreamsMetadata m : streams.streamsMetadataForStore(storeName)) {
+                if (m.hostInfo().equals(self)) {
+                    for (TopicPartition tp : m.topicPartitions()) {
+                        if (tp.topic().equals(pingsTopic) && wanted.contains(tp.partition())) {
+                            return true;
+                        }
+                    }
+                    for (TopicPartition tp : m.standbyTopicPartitions()) {
+                        if (tp.topic().equals(pingsTopic) && wanted.contains(tp.partition())) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return false; // not running: nothing is coming
+        }
+        return false;
     }
 
     /**

@@ -388,7 +388,8 @@ class LoadIT {
             nanos.computeIfAbsent(port, p -> new ConcurrentLinkedQueue<>()).add(took);
             boolean answered = status == 200 || (status == 503 && path.equals("/health/ready"));
             if (port != instances.control && (!answered || took > HEALTH_LIMIT.toNanos())) {
-                slow.add((port == instances.a ? "a" : "b") + path + " at +" + (start - started) / 1_000_000 + " ms: "
+                slow.add((port == instances.a ? "a" : "b") + path + " at +" + (start - started) / 1_000_000 + " ms ("
+                    + java.time.LocalTime.now() + "): "
                     + status + " in " + took / 1_000_000 + " ms");
             }
         }
