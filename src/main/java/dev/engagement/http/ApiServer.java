@@ -4,6 +4,7 @@ import dev.engagement.query.BadQueryException;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
 import dev.engagement.query.Metric;
+import dev.engagement.query.PartitionAnswer;
 import dev.engagement.query.PartitionAnswerCodec;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryService;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -27,16 +29,22 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -56,32 +64,92 @@ import java.util.function.Supplier;
  * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 401 without the bearer token
  * (when one is configured; health checks need none), 404, 405, 503 when too busy or not ready, 500
  * for a bug; never a stack trace.
+ *
+ * <p><b>Capacity.</b> Requests are served in three lanes, each with its own threads and its own
+ * bounded queue, and health checks apart from all three, so that no kind of request waits behind
+ * another:
+ * <ul>
+ *   <li><i>queries</i> ({@code /v1/engagement}, {@code /v1/dimensions}): {@value #MAX_CONCURRENT_QUERIES}
+ *   answered at once; up to {@value #MAX_WAITING_QUERIES} more wait their turn, first come first
+ *   served, holding no thread. Beyond that a query is refused at once, and one that waited over
+ *   {@value #QUEUE_WAIT_SECONDS} s is refused unrun: both get 503 with {@code Retry-After: 1} and a
+ *   message. Overload is the server's state, not the client's fault, so it is 503 (retryable, also
+ *   on another instance), not 429;</li>
+ *   <li><i>internal</i> ({@code /internal/v1/partials}, another instance's fan-out): its own
+ *   {@value #INTERNAL_THREADS} threads, so a query here never waits for a peer that is busy with its
+ *   own public queries;</li>
+ *   <li><i>health</i> ({@code /health/*}): answered at once by the {@value #FRONT_THREADS} threads
+ *   that read every request, which never run anything that waits;</li>
+ *   <li><i>other</i> ({@code /v1/status}, {@code /metrics}, the dashboard's files, and every error for
+ *   an unknown path): {@value #OTHER_THREADS} threads.</li>
+ * </ul>
+ *
+ * <p>Maintainers' notes. The JDK server has one executor, and it reads a request's line and headers
+ * on that executor, so the executor cannot be chosen by path. Its executor here is therefore a small
+ * <i>front</i> pool whose only work is that read and handing the exchange to its lane (the JDK
+ * server lets a handler return and the exchange be answered later, on another thread). Health checks
+ * are answered right there instead: two volatile reads and a 20-byte write, never a wait, and one
+ * thread hand-off fewer, which is what a health check's latency is made of on a saturated machine
+ * (each hand-off waits for the woken thread to be scheduled). A second
+ * {@code HttpServer} on a second port would have done the same, but peers find each other through
+ * {@code application.server} and probes through the one configured port: one port keeps both. A
+ * waiting query sits in its lane's queue, not on a thread in a semaphore, so waiting costs no thread
+ * that health checks or peers need. Sizes: a peer runs at most {@value #MAX_CONCURRENT_QUERIES}
+ * queries at once and each sends this instance one internal request, so {@value #INTERNAL_THREADS}
+ * internal threads serve one peer's full load without queueing and the internal queue
+ * ({@value #INTERNAL_QUEUE}) holds 32 peers' worth; the query queue holds the 64 clients of the load
+ * test even when they all land on one instance ({@code LoadIT}).
  */
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+
+    /** The JDK server's switch for TCP_NODELAY on the connections it accepts. */
+    static final String NODELAY = "sun.net.httpserver.nodelay";
+
+    static {
+        // The JDK server writes a response's headers and its body separately. With Nagle's algorithm
+        // on (its default), the body can wait for the client's delayed ACK of the headers, 40 ms on
+        // Linux: in a LoadIT run, the survivor's health checks took 44 ms at the median, 8 ms with
+        // this set. The JDK reads the property once, when the JVM's first server is created (so it
+        // must be set before any other HttpServer); an operator's own setting is left alone.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
+    }
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final HttpServer server;
-    private final ExecutorService executor;
-    private final QueryService queries;
+    private final ExecutorService front;
+    private final Lane queryLane;
+    private final Lane internalLane;
+    private final Lane otherLane;
+    private final Queries queries;
     private final List<String> dimensions;
     private final QueryLimits limits;
     private final Supplier<Map<String, Object>> status;
     private final BooleanSupplier ready;
     private final BooleanSupplier live;
     private final Supplier<LocalDate> latestDay;
-    /** Queries answered at once; more wait up to {@link #QUEUE_WAIT_SECONDS}, then get 503. */
+    /** Public queries answered at once. */
     static final int MAX_CONCURRENT_QUERIES = 8;
+    /** Public queries that may wait for one of those; more get 503 at once. */
+    static final int MAX_WAITING_QUERIES = 64;
+    /** The longest a request waits in its lane's queue; then it gets 503 without being run. */
     static final int QUEUE_WAIT_SECONDS = 10;
-
-    private final java.util.concurrent.Semaphore querySlots = new java.util.concurrent.Semaphore(MAX_CONCURRENT_QUERIES);
+    /** Threads for other instances' {@code /internal/v1/partials} calls. */
+    static final int INTERNAL_THREADS = 8;
+    static final int INTERNAL_QUEUE = 256;
+    static final int OTHER_THREADS = 4;
+    /** Threads that read request headers and hand each exchange to its lane. */
+    static final int FRONT_THREADS = 4;
 
     private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/dimensions", "/v1/status",
         "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
 
     private final PrometheusMeterRegistry metrics;
     private final byte[] expectedAuthorization;
+    private final long maxWaitNanos;
     private volatile CachedDimensions dimensionsCache;
 
     private record CachedDimensions(long at, byte[] body) {
@@ -98,6 +166,15 @@ public final class ApiServer implements AutoCloseable {
                      Supplier<LocalDate> latestDay,
                      PrometheusMeterRegistry metrics, String token)
         throws IOException {
+        this(bind, Queries.of(queries), dimensions, limits, status, ready, live, latestDay, metrics, token,
+            Duration.ofSeconds(QUEUE_WAIT_SECONDS));
+    }
+
+    /** As the public constructor, over any {@link Queries} and with a given longest wait (tests). */
+    ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
+              Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
+              Supplier<LocalDate> latestDay, PrometheusMeterRegistry metrics, String token, Duration maxWait)
+        throws IOException {
         this.metrics = metrics;
         this.expectedAuthorization = token == null || token.isEmpty() ? null
             : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -108,16 +185,113 @@ public final class ApiServer implements AutoCloseable {
         this.ready = ready;
         this.live = live;
         this.latestDay = latestDay;
-        this.server = HttpServer.create(bind, 64);
-        // Queries that fan out block a thread while peers answer; internal calls never wait for a
-        // query slot, so two instances under load cannot starve each other's fan-out.
-        this.executor = Executors.newFixedThreadPool(2 * MAX_CONCURRENT_QUERIES, r -> {
-            Thread t = new Thread(r, "engagement-http");
+        this.maxWaitNanos = maxWait.toNanos();
+        String wait = maxWait.toMillis() % 1000 == 0 ? maxWait.toSeconds() + " s" : maxWait.toMillis() + " ms";
+        this.queryLane = new Lane("query", MAX_CONCURRENT_QUERIES, MAX_WAITING_QUERIES,
+            "too many queries at once (" + MAX_CONCURRENT_QUERIES + " running, " + MAX_WAITING_QUERIES
+                + " waiting): retry shortly",
+            "waited over " + wait + " for a query slot: retry shortly");
+        this.internalLane = new Lane("internal", INTERNAL_THREADS, INTERNAL_QUEUE,
+            "too many internal requests at once: retry shortly",
+            "internal request waited over " + wait + ": retry shortly");
+        this.otherLane = new Lane("other", OTHER_THREADS, 64, "too many requests at once: retry shortly",
+            "waited over " + wait + ": retry shortly");
+        this.server = HttpServer.create(bind, 128);
+        this.front = Executors.newFixedThreadPool(FRONT_THREADS, daemon("engagement-http-front"));
+        server.setExecutor(front);
+        server.createContext("/", this::dispatch);
+    }
+
+    /** On a front thread: answers a health check, or hands the exchange to its lane. */
+    private void dispatch(HttpExchange exchange) {
+        String path = exchange.getRequestURI().getPath();
+        if (path.startsWith("/health/")) {
+            serve(exchange, System.nanoTime(), () -> route(exchange));
+        } else {
+            laneFor(path).submit(exchange);
+        }
+    }
+
+    private Lane laneFor(String path) {
+        if (path.startsWith("/internal/")) {
+            return internalLane;
+        }
+        if (path.equals("/v1/engagement") || path.equals("/v1/dimensions")) {
+            return queryLane;
+        }
+        return otherLane;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        };
+    }
+
+    /**
+     * One kind of request, with its own threads and its own bounded queue. A request waits in the
+     * queue holding no thread; it is refused (503) at once when the queue is full, and unrun when it
+     * waited longer than the longest wait (its caller has likely given up).
+     */
+    private final class Lane {
+
+        private final ThreadPoolExecutor pool;
+        private final String fullMessage;
+        private final String waitedMessage;
+
+        Lane(String name, int threads, int queue, String fullMessage, String waitedMessage) {
+            this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(queue), daemon("engagement-http-" + name));
+            this.fullMessage = fullMessage;
+            this.waitedMessage = waitedMessage;
+            Gauge.builder("engagement_http_waiting_requests", pool, p -> p.getQueue().size())
+                .description("Requests waiting for a thread of their lane").tag("lane", name).register(metrics);
+            Gauge.builder("engagement_http_active_requests", pool, ThreadPoolExecutor::getActiveCount)
+                .description("Requests being served by their lane").tag("lane", name).register(metrics);
+        }
+
+        /** Called on a front thread: queues the exchange, or refuses it there and then. */
+        void submit(HttpExchange exchange) {
+            long received = System.nanoTime();
+            try {
+                pool.execute(new Queued(exchange, received));
+            } catch (RejectedExecutionException e) {
+                // Full, or closing: answered here without waiting (a short write of a small body).
+                serve(exchange, received, () -> {
+                    throw new Busy(fullMessage);
+                });
+            }
+        }
+
+        void close() {
+            for (Runnable r : pool.shutdownNow()) {
+                ((Queued) r).exchange.close();
+            }
+        }
+
+        /** An exchange waiting in this lane's queue, then served on one of its threads. */
+        private final class Queued implements Runnable {
+
+            private final HttpExchange exchange;
+            private final long received;
+
+            Queued(HttpExchange exchange, long received) {
+                this.exchange = exchange;
+                this.received = received;
+            }
+
+            @Override
+            public void run() {
+                serve(exchange, received, () -> {
+                    if (System.nanoTime() - received > maxWaitNanos) {
+                        throw new Busy(waitedMessage);
+                    }
+                    route(exchange);
+                });
+            }
+        }
     }
 
     public void start() {
@@ -129,21 +303,33 @@ public final class ApiServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
+    /** What a lane does with an exchange: route it, or refuse it. */
+    @FunctionalInterface
+    private interface Work {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs the work, answers its errors, closes the exchange and records the latency, measured from
+     * when the request was handed to its lane (so it includes the wait in the queue).
+     */
+    private void serve(HttpExchange exchange, long received, Work work) {
         // The exchange is closed only after the error handlers have answered: a try-with-resources
         // with these catch clauses would close it first, and the client would get no response at all.
-        long start = System.nanoTime();
         try (exchange) {
             try {
-                route(exchange);
+                work.run();
             } catch (BadQueryException e) {
                 send(exchange, 400, error(e.getMessage()));
             } catch (Busy | dev.engagement.query.QueryTimeoutException e) {
+                exchange.getResponseHeaders().set("Retry-After", "1");
                 send(exchange, 503, error(e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.error("query failed: {}", exchange.getRequestURI(), e);
                 send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
             }
+        } catch (IOException e) {
+            LOG.debug("could not answer {}: {}", exchange.getRequestURI(), e.toString());
         } finally {
             String path = exchange.getRequestURI().getPath();
             Timer.builder("engagement_http_request")
@@ -152,7 +338,7 @@ public final class ApiServer implements AutoCloseable {
                 .tag("status", Integer.toString(exchange.getResponseCode()))
                 .publishPercentileHistogram()
                 .register(metrics)
-                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                .record(System.nanoTime() - received, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -173,8 +359,8 @@ public final class ApiServer implements AutoCloseable {
         }
         Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
         switch (path) {
-            case "/v1/engagement" -> send(exchange, 200, limited(() -> engagement(params)));
-            case "/v1/dimensions" -> send(exchange, 200, limited(() -> dimensions(params)));
+            case "/v1/engagement" -> send(exchange, 200, engagement(params));
+            case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
             case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
             case "/health/live" -> {
                 boolean up = live.getAsBoolean();
@@ -245,34 +431,10 @@ public final class ApiServer implements AutoCloseable {
             header.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A query body computed within the concurrency limit. */
-    @FunctionalInterface
-    private interface Body {
-        byte[] get() throws IOException;
-    }
-
-    private byte[] limited(Body body) throws IOException {
-        boolean acquired;
-        try {
-            acquired = querySlots.tryAcquire(QUEUE_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Busy();
-        }
-        if (!acquired) {
-            throw new Busy();
-        }
-        try {
-            return body.get();
-        } finally {
-            querySlots.release();
-        }
-    }
-
-    /** Too many queries at once: 503. */
+    /** Too busy: 503, with a message that says which limit was hit. */
     private static final class Busy extends RuntimeException {
-        Busy() {
-            super("too many concurrent queries: retry shortly", null, false, false);
+        Busy(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -420,6 +582,41 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        executor.shutdownNow();
+        front.shutdownNow();
+        for (Lane lane : List.of(queryLane, internalLane, otherLane)) {
+            lane.close();
+        }
+    }
+
+    /** What the API asks of the query layer: {@link QueryService} in production, a stand-in in tests. */
+    interface Queries {
+
+        /** @see QueryService#query */
+        EngagementAnswer query(EngagementQuery query);
+
+        /** @see QueryService#queryAllGroups */
+        EngagementAnswer queryAllGroups(EngagementQuery query);
+
+        /** @see QueryService#local */
+        List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> partitions, int maxGroups);
+
+        static Queries of(QueryService service) {
+            return new Queries() {
+                @Override
+                public EngagementAnswer query(EngagementQuery query) {
+                    return service.query(query);
+                }
+
+                @Override
+                public EngagementAnswer queryAllGroups(EngagementQuery query) {
+                    return service.queryAllGroups(query);
+                }
+
+                @Override
+                public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> partitions, int maxGroups) {
+                    return service.local(query, partitions, maxGroups);
+                }
+            };
+        }
     }
 }

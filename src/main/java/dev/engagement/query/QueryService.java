@@ -46,6 +46,8 @@ public final class QueryService implements AutoCloseable {
     private final Answers answers;
     private final Answers unlimited;
     private volatile java.time.Duration timeout = java.time.Duration.ofSeconds(30);
+    /** The longest a read waits for a partition assigned here that cannot be read yet. */
+    private static final java.time.Duration REBALANCE_WAIT = java.time.Duration.ofSeconds(2);
     private final ExecutorService fanOut = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "engagement-query-fanout");
         t.setDaemon(true);
@@ -121,7 +123,13 @@ public final class QueryService implements AutoCloseable {
                 throw e; // the same question is bad everywhere: the caller gets the 400
             } catch (Exception e) {
                 LOG.warn("instance {} did not answer for partitions {}: {}", host, parts, e.toString());
-                return List.<PartitionAnswer>of();
+                // It may be dead before the group notices (session timeout): read its partitions
+                // from a standby here, when there is one, rather than leave them out.
+                try {
+                    return local(query, parts, answering.maxGroups());
+                } catch (QueryTimeoutException timeout) {
+                    return List.<PartitionAnswer>of();
+                }
             }
         }, fanOut)));
         List<PartitionAnswer> all = new ArrayList<>(local(query, local, answering.maxGroups()));
@@ -139,7 +147,9 @@ public final class QueryService implements AutoCloseable {
     }
 
     /**
-     * The answers of the given partitions that this instance can read (for other instances).
+     * The answers of the given partitions that this instance can read (for other instances). A
+     * partition assigned here that cannot be read yet (a rebalance is turning its standby here into
+     * its active task) is waited for, up to {@link #REBALANCE_WAIT}.
      *
      * @throws BadQueryException when a partition's day has more than {@code maxGroups} groups
      * @throws QueryTimeoutException past the time limit
@@ -147,14 +157,62 @@ public final class QueryService implements AutoCloseable {
     public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> wanted, int maxGroups) {
         List<PartitionAnswer> out = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (int p : wanted) {
+        long waitUntil = Math.min(deadline, System.nanoTime() + REBALANCE_WAIT.toNanos());
+        List<Integer> missing = new ArrayList<>(wanted);
+        while (true) {
+            for (java.util.Iterator<Integer> it = missing.iterator(); it.hasNext(); ) {
+                int p = it.next();
+                try {
+                    out.add(partitionQuery.answer(query, reader(p), maxGroups, deadline));
+                    it.remove();
+                } catch (InvalidStateStoreException e) {
+                    LOG.debug("partition {} not readable here: {}", p, e.getMessage());
+                }
+            }
+            // A rebalance hides a partition for a moment while its standby here turns active:
+            // wait for it (briefly) rather than answer without it.
+            if (missing.isEmpty() || System.nanoTime() > waitUntil || !assignedHere(missing)) {
+                return out;
+            }
             try {
-                out.add(partitionQuery.answer(query, reader(p), maxGroups, deadline));
-            } catch (InvalidStateStoreException e) {
-                LOG.debug("partition {} not readable here: {}", p, e.getMessage());
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out;
             }
         }
-        return out;
+    }
+
+    /**
+     * Whether one of the partitions is assigned here, active or standby, as of the last rebalance
+     * (or the streams are rebalancing now): its store, if not readable yet, soon will be.
+     */
+    private boolean assignedHere(Collection<Integer> wanted) {
+        if (streams.state() == KafkaStreams.State.REBALANCING) {
+            return true;
+        }
+        if (self == null) {
+            return false;
+        }
+        try {
+            for (StreamsMetadata m : streams.streamsMetadataForStore(storeName)) {
+                if (m.hostInfo().equals(self)) {
+                    for (TopicPartition tp : m.topicPartitions()) {
+                        if (tp.topic().equals(pingsTopic) && wanted.contains(tp.partition())) {
+                            return true;
+                        }
+                    }
+                    for (TopicPartition tp : m.standbyTopicPartitions()) {
+                        if (tp.topic().equals(pingsTopic) && wanted.contains(tp.partition())) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return false; // not running: nothing is coming
+        }
+        return false;
     }
 
     /**
