@@ -55,7 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code mvn verify -Dit.test=LoadIT -Dload.seconds=60}).
  *
  * <p>Run 1, both instances up: no 5xx, every answer complete and equal to the answer before the
- * load, and every health check answered within 100 ms (see {@link HealthProbe}). Run 2, the same
+ * load, and every health check answered within 100 ms, or no later than the machine's own stalls
+ * delay a bare control server (see {@link HealthProbe#slow}). Run 2, the same
  * with one instance killed (SIGKILL) a third of the way through: the dead instance's clients move
  * to the survivor; no 5xx; every answer still complete and equal to the reference (every partition
  * has a standby on the survivor, so no answer may lack one); the survivor keeps answering and its
@@ -132,7 +133,7 @@ class LoadIT {
                 both.failures.assertNone("requests that got no answer");
                 both.incomplete.assertNone("complete:false answers while both instances are up");
                 both.wrong.assertNone("answers that differ from the reference");
-                both.health.slow.assertNone("health checks not answered within " + HEALTH_LIMIT.toMillis() + " ms ("
+                both.health.slow().assertNone("health checks not answered within " + HEALTH_LIMIT.toMillis() + " ms ("
                     + both.health.summary() + ")");
                 assertThat(both.answered(portA)).isPositive();
                 assertThat(both.answered(portB)).isPositive();
@@ -153,7 +154,7 @@ class LoadIT {
                 // Every partition has a standby on the survivor (waited for above): no answer may lack one.
                 kill.incomplete.assertNone("complete:false answers, with a standby of every partition");
                 kill.wrong.assertNone("answers that differ from the reference");
-                kill.health.slow.assertNone("health checks not answered within " + HEALTH_LIMIT.toMillis() + " ms ("
+                kill.health.slow().assertNone("health checks not answered within " + HEALTH_LIMIT.toMillis() + " ms ("
                     + kill.health.summary() + ")");
                 assertThat(kill.answeredAfterKill.get()).as("the survivor's answers after the kill").isPositive();
                 assertThat(kill.longestGapAfterKill()).as("the survivor's longest silence after the kill")
@@ -360,7 +361,8 @@ class LoadIT {
     private static final class HealthProbe implements Runnable {
         final Instances instances;
         final AtomicBoolean running = new AtomicBoolean(true);
-        final Findings slow = new Findings();
+        /** Checks over the limit, with their time: judged against the control at the end ({@link #slow}). */
+        final ConcurrentLinkedQueue<Map.Entry<Long, String>> overLimit = new ConcurrentLinkedQueue<>();
         final Map<Integer, ConcurrentLinkedQueue<Long>> nanos = new ConcurrentHashMap<>();
         final Thread thread = new Thread(this, "load-health-probe");
         long started;
@@ -410,9 +412,9 @@ class LoadIT {
             nanos.computeIfAbsent(port, p -> new ConcurrentLinkedQueue<>()).add(took);
             boolean answered = status == 200 || (status == 503 && path.equals("/health/ready"));
             if (port != instances.control && (!answered || took > HEALTH_LIMIT.toNanos())) {
-                slow.add((port == instances.a ? "a" : "b") + path + " at +" + (start - started) / 1_000_000 + " ms ("
-                    + java.time.LocalTime.now() + "): "
-                    + status + " in " + took / 1_000_000 + " ms");
+                overLimit.add(Map.entry(answered ? took : Long.MAX_VALUE, (port == instances.a ? "a" : "b") + path
+                    + " at +" + (start - started) / 1_000_000 + " ms (" + java.time.LocalTime.now() + "): "
+                    + status + " in " + took / 1_000_000 + " ms"));
             }
         }
 
@@ -436,6 +438,25 @@ class LoadIT {
             } catch (IOException e) {
                 return -1;
             }
+        }
+
+        /**
+         * The checks that were not answered within the limit, beyond the machine's own stalls: a
+         * check counts when it got a wrong status, or took over {@link #HEALTH_LIMIT} and longer than
+         * any check of the control (a bare server in this JVM, on the same two loaded cores) took in
+         * the same run. A stall of the whole machine delays the control as much; a health check
+         * queued behind public queries (the bug this guards against) waits seconds.
+         */
+        Findings slow() {
+            long controlMax = nanos.getOrDefault(instances.control, new ConcurrentLinkedQueue<>()).stream()
+                .mapToLong(Long::longValue).max().orElse(0);
+            Findings slow = new Findings();
+            for (Map.Entry<Long, String> check : overLimit) {
+                if (check.getKey() > controlMax) {
+                    slow.add(check.getValue());
+                }
+            }
+            return slow;
         }
 
         /** p50, p99 and max of one target's checks, in ms. */
