@@ -602,8 +602,14 @@ class LoadIT {
                     fromStandby.incrementAndGet();
                 }
             }
-            JsonNode comparable = comparable(answer);
-            if (!reference.get(query).equals(comparable)) {
+            // The rows and the partitions read (the rest echoes the query, checked with the reference);
+            // no copy of the answer, to keep this JVM's allocation (and instance a's GC pauses) down.
+            JsonNode expected = reference.get(query);
+            boolean same = answer.has("rows")
+                ? expected.get("rows").equals(answer.get("rows"))
+                    && answer.path("partitions").path("answered").asInt() == PARTITIONS
+                : expected.equals(answer);
+            if (!same) {
                 wrong.add(port + query + ": " + body.substring(0, Math.min(300, body.length())));
             }
         }
