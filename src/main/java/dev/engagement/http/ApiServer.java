@@ -88,17 +88,19 @@ import java.util.function.Supplier;
  * on that executor, so the executor cannot be chosen by path. Its executor here is therefore a small
  * <i>front</i> pool whose only work is that read and handing the exchange to its lane (the JDK
  * server lets a handler return and the exchange be answered later, on another thread). Health checks
- * are answered right there instead: two volatile reads and a 20-byte write, never a wait, and one
- * thread hand-off fewer, which is what a health check's latency is made of on a saturated machine
- * (each hand-off waits for the woken thread to be scheduled). A second
- * {@code HttpServer} on a second port would have done the same, but peers find each other through
+ * are answered right there instead: a volatile read or two and a 20-byte write, never a wait, and
+ * one thread hand-off fewer, which is what a health check's latency is made of on a saturated
+ * machine (each hand-off waits for the woken thread to be scheduled). A second {@code HttpServer} on
+ * a second port would also have kept the lanes apart, but peers find each other through
  * {@code application.server} and probes through the one configured port: one port keeps both. A
  * waiting query sits in its lane's queue, not on a thread in a semaphore, so waiting costs no thread
  * that health checks or peers need. Sizes: a peer runs at most {@value #MAX_CONCURRENT_QUERIES}
  * queries at once and each sends this instance one internal request, so {@value #INTERNAL_THREADS}
  * internal threads serve one peer's full load without queueing and the internal queue
  * ({@value #INTERNAL_QUEUE}) holds 32 peers' worth; the query queue holds the 64 clients of the load
- * test even when they all land on one instance ({@code LoadIT}).
+ * test even when they all land on one instance ({@code LoadIT}). Each lane's waiting and active
+ * requests are gauges, {@code engagement_http_waiting_requests} and
+ * {@code engagement_http_active_requests}, tagged {@code lane}.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -109,15 +111,30 @@ public final class ApiServer implements AutoCloseable {
 
     static {
         // The JDK server writes a response's headers and its body separately. With Nagle's algorithm
-        // on (its default), the body can wait for the client's delayed ACK of the headers, 40 ms on
-        // Linux: in a LoadIT run, the survivor's health checks took 44 ms at the median, 8 ms with
-        // this set. The JDK reads the property once, when the JVM's first server is created (so it
-        // must be set before any other HttpServer); an operator's own setting is left alone.
+        // on (its default), the body waits for the client's delayed ACK of the headers, 40 ms on
+        // Linux: every answer after the first on a kept-alive connection from the JDK's HttpClient
+        // (a peer's fan-out call, for one) took 44-52 ms, 2-5 ms with this set. The JDK reads the
+        // property once, when the JVM's first server is created (so it must be set before any other
+        // HttpServer); an operator's own setting is left alone.
         if (System.getProperty(NODELAY) == null) {
             System.setProperty(NODELAY, "true");
         }
     }
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Public queries answered at once. */
+    static final int MAX_CONCURRENT_QUERIES = 8;
+    /** Public queries that may wait for one of those; more get 503 at once. */
+    static final int MAX_WAITING_QUERIES = 64;
+    /** The longest a request waits in its lane's queue; then it gets 503 without being run. */
+    static final int QUEUE_WAIT_SECONDS = 10;
+    /** Threads for other instances' {@code /internal/v1/partials} calls, and how many may wait. */
+    static final int INTERNAL_THREADS = 8;
+    static final int INTERNAL_QUEUE = 256;
+    /** Threads for status, metrics, the dashboard's files and errors. */
+    static final int OTHER_THREADS = 4;
+    /** Threads that read request headers, answer health checks and hand every other exchange on. */
+    static final int FRONT_THREADS = 4;
 
     private final HttpServer server;
     private final ExecutorService front;
@@ -131,18 +148,6 @@ public final class ApiServer implements AutoCloseable {
     private final BooleanSupplier ready;
     private final BooleanSupplier live;
     private final Supplier<LocalDate> latestDay;
-    /** Public queries answered at once. */
-    static final int MAX_CONCURRENT_QUERIES = 8;
-    /** Public queries that may wait for one of those; more get 503 at once. */
-    static final int MAX_WAITING_QUERIES = 64;
-    /** The longest a request waits in its lane's queue; then it gets 503 without being run. */
-    static final int QUEUE_WAIT_SECONDS = 10;
-    /** Threads for other instances' {@code /internal/v1/partials} calls. */
-    static final int INTERNAL_THREADS = 8;
-    static final int INTERNAL_QUEUE = 256;
-    static final int OTHER_THREADS = 4;
-    /** Threads that read request headers and hand each exchange to its lane. */
-    static final int FRONT_THREADS = 4;
 
     private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/dimensions", "/v1/status",
         "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
