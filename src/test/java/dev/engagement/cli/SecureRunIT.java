@@ -1,7 +1,5 @@
 package dev.engagement.cli;
 
-import dev.engagement.avro.Ping;
-import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.testing.AppProcess;
 import dev.engagement.testing.BasicAuthProxy;
 import dev.engagement.testing.Poll;
@@ -107,12 +105,7 @@ class SecureRunIT {
     void ingestsAndAnswersOverSaslSslWithARegistryBehindBasicAuth() throws Exception {
         LocalDate first = LocalDate.of(2026, 9, 1);
         TestData data = new TestData(first, 3, 300, 400, 11);
-        List<String> lines = new ArrayList<>();
-        for (Ping ping : data.pings) {
-            lines.add(JsonLinesPings.toJson(ping));
-        }
-        Path pings = dir.resolve("pings.jsonl");
-        Files.write(pings, lines);
+        Path pings = data.writeJsonLines(dir.resolve("pings.jsonl"));
         int port = AppProcess.freePort();
         long started = System.nanoTime();
         try (BasicAuthProxy registry = new BasicAuthProxy(REGISTRY.root(), REGISTRY_USER_INFO);

@@ -1,7 +1,6 @@
 package dev.engagement.http;
 
 import dev.engagement.avro.Ping;
-import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.testing.AppProcess;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
@@ -27,8 +26,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,12 +49,7 @@ class DashboardIT {
         assertThat(CHROMEDRIVER).as("Debian's chromium-driver (.ci/run installs it)").exists();
         // 35 days, few clients: MAU below 100 in every (channel, os), so every ratio is low-sample.
         TestData data = new TestData(FIRST, 35, 250, 120, 9);
-        List<String> lines = new ArrayList<>();
-        for (Ping ping : data.pings) {
-            lines.add(JsonLinesPings.toJson(ping));
-        }
-        Path pings = dir.resolve("pings.jsonl");
-        Files.write(pings, lines);
+        Path pings = data.writeJsonLines(dir.resolve("pings.jsonl"));
         int port = AppProcess.freePort();
         try (AppProcess demo = AppProcess.start(dir.resolve("demo.log"), port, "demo", "--http-port", Integer.toString(port),
             "--pings", pings.toString(), "--data-dir", dir.resolve("data").toString(), "--dimensions", "channel,os")) {

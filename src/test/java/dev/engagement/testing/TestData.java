@@ -1,6 +1,11 @@
 package dev.engagement.testing;
 
 import dev.engagement.avro.Ping;
+import dev.engagement.generate.JsonLinesPings;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -53,6 +58,15 @@ public final class TestData {
             }
         }
         this.latePings = late;
+    }
+
+    /** Writes the pings to {@code file} as JSON Lines, one a line (for {@code demo --pings}); returns the file. */
+    public Path writeJsonLines(Path file) throws IOException {
+        List<String> lines = new ArrayList<>(pings.size());
+        for (Ping ping : pings) {
+            lines.add(JsonLinesPings.toJson(ping));
+        }
+        return Files.write(file, lines);
     }
 
     public static String key(LocalDate day, String channel, String os) {
