@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,6 +99,7 @@ class LiveSketchTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Integer> modes = new ArrayList<>();
         CountDownLatch reading = new CountDownLatch(1);
+        AtomicInteger seen = new AtomicInteger(-1);
         Thread reader = new Thread(() -> {
             double last = 0;
             try {
@@ -110,6 +112,7 @@ class LiveSketchTest {
                     if (modes.isEmpty() || modes.get(modes.size() - 1) != mode) {
                         modes.add(mode);
                     }
+                    seen.set(mode);
                     reading.countDown();
                 }
             } catch (Throwable t) {
@@ -119,12 +122,19 @@ class LiveSketchTest {
         reader.start();
         assertThat(reading.await(30, TimeUnit.SECONDS)).as("the reader started").isTrue();
         Random random = new Random(1);
-        // Slowly through the sparse modes, so the reader sees each, then on to dense.
+        // Through the sparse modes one update at a time: at each change of mode the writer waits,
+        // with a deadline, until the reader has copied the sketch in that mode; then on to dense.
+        int mode = 0;
         for (int i = 0; i < 100_000 && failure.get() == null; i++) {
             live.update(clientId(random));
-            if (i < 2_000) {
-                for (long until = System.nanoTime() + 20_000; System.nanoTime() < until; ) {
-                    Thread.onSpinWait();
+            if (mode < 2) {
+                int now = live.toBytes()[7] & 3;
+                if (now != mode) {
+                    mode = now;
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (seen.get() != mode && failure.get() == null && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
                 }
             }
         }
