@@ -1,11 +1,12 @@
 # Builds the fat jar and runs `engagement run`. Configure with ENGAGEMENT_* environment variables
 # (see README: ENGAGEMENT_BOOTSTRAP_SERVERS, ENGAGEMENT_SCHEMA__REGISTRY_URL, ...).
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
-COPY pom.xml .
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
 COPY schemas schemas
 COPY src src
-RUN mvn -B -q -DskipTests package
+RUN ./mvnw -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre
 WORKDIR /app
