@@ -60,8 +60,10 @@
  * (called in {@code StreamTask#prepareCommit} before the record collector is flushed and offsets
  * are committed); the record context set for changelog writes, and the {@code StateStoreProvider}
  * that {@link dev.engagement.store.ReadableSketchStore#type()} receives, are internal too. All are
- * pinned to Kafka Streams 4.3.1. {@code CrashIT} checks the outcome (byte-identical downstream
- * records after kills at random points, under both guarantees); no test yet fails deterministically
- * if a Kafka Streams upgrade stops calling the hook before offsets are committed.
+ * pinned to Kafka Streams 4.3.1, and the build's enforcer rule fails on any other version until
+ * they are checked again. {@code CommitHookIT} fails deterministically if Kafka Streams stops calling
+ * the hook before it commits offsets (it checks the changelog from inside every offset commit);
+ * {@code CrashIT} checks the outcome (byte-identical downstream records after kills at random
+ * points, under both guarantees).
  */
 package dev.engagement.store;
