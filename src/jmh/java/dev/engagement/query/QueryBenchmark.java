@@ -19,6 +19,7 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.ping.Days;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.TaskMetadata;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.serialization.Serdes;
@@ -80,8 +81,7 @@ public final class QueryBenchmark {
                 }
             }
             // Every day but the last three has passed grace.
-            store.put(SegmentDayKey.CLOSED_THROUGH,
-                java.nio.ByteBuffer.allocate(4).putInt(Days.of(first.plusDays(days - 4))).array());
+            store.put(TaskMetadata.CLOSED_THROUGH.key(), TaskMetadata.CLOSED_THROUGH.value(Days.of(first.plusDays(days - 4))));
             store.flush();
             System.out.printf("filled: %,d client updates, %,d segment-days, %.1f s%n", pings,
                 segmentsPerDay * (long) days, (System.nanoTime() - t0) / 1e9);

@@ -13,6 +13,7 @@ import dev.engagement.sketch.Estimate;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
+import dev.engagement.store.TaskMetadata;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
@@ -103,7 +104,7 @@ final class QueryAndStateBench {
                     db.write(write, batch);
                 }
             }
-            db.put(SegmentDayKey.CLOSED_THROUGH.get(), ByteBuffer.allocate(4).putInt(closedThrough).array());
+            db.put(TaskMetadata.CLOSED_THROUGH.key().get(), TaskMetadata.CLOSED_THROUGH.value(closedThrough));
             db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true));
             db.compactRange();
             long disk = Directories.size(dir);

@@ -2,6 +2,7 @@ package dev.engagement.query;
 
 import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.TaskMetadata;
 
 import dev.engagement.store.ReadableSketchStore;
 
@@ -70,12 +71,12 @@ final class StorePartitionReader implements PartitionReader {
 
     @Override
     public int closedThrough() {
-        return SegmentDayKey.metaInt(store.get(SegmentDayKey.CLOSED_THROUGH), -1);
+        return TaskMetadata.CLOSED_THROUGH.read(store, -1);
     }
 
     /** The last day with data in this partition, or -1. */
     int lastDay() {
-        try (KeyValueIterator<Bytes, byte[]> it = store.reverseRange(SegmentDayKey.dayStart(0), SegmentDayKey.meta(""))) {
+        try (KeyValueIterator<Bytes, byte[]> it = store.reverseRange(SegmentDayKey.dayStart(0), TaskMetadata.FIRST)) {
             while (it.hasNext()) {
                 byte[] key = it.next().key.get();
                 if (!SegmentDayKey.isMeta(key) && key.length >= 4) {
@@ -88,7 +89,7 @@ final class StorePartitionReader implements PartitionReader {
 
     @Override
     public int firstDay() {
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(0), SegmentDayKey.meta(""))) {
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(0), TaskMetadata.FIRST)) {
             while (it.hasNext()) {
                 byte[] key = it.next().key.get();
                 if (!SegmentDayKey.isMeta(key) && key.length >= 4) {

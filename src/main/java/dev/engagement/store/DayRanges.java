@@ -31,7 +31,7 @@ public final class DayRanges {
         if (toDay < 0 || toDay < fromDay) {
             return true;
         }
-        Bytes to = toDay == Integer.MAX_VALUE ? SegmentDayKey.meta("") : SegmentDayKey.dayStart(toDay + 1);
+        Bytes to = toDay == Integer.MAX_VALUE ? TaskMetadata.FIRST : SegmentDayKey.dayStart(toDay + 1);
         try (KeyValueIterator<Bytes, byte[]> it = store.range(SegmentDayKey.dayStart(Math.max(fromDay, 0)), to)) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>The day comes first so that "every segment of days d1..d2" is one contiguous range scan.
  * Days are non-negative (validation refuses timestamps before 2000), so keys starting with
- * {@code 0xFF} never collide with data and hold per-task metadata (see {@link #META_PREFIX}).
+ * {@code 0xFF} never collide with data and hold per-task metadata (see {@link TaskMetadata}).
  */
 public final class SegmentDayKey {
 
@@ -109,19 +109,8 @@ public final class SegmentDayKey {
         return Bytes.wrap(segment);
     }
 
-    /**
-     * Metadata of a task's sketch store: the last day that partition has closed (int32), written by
-     * the fold and read by queries for {@code complete}.
-     */
-    public static final Bytes CLOSED_THROUGH = meta("closed-through");
-
-    /** An int32 metadata value, or {@code absent} when there is none. */
-    public static int metaInt(byte[] value, int absent) {
-        return value == null || value.length != 4 ? absent : java.nio.ByteBuffer.wrap(value).getInt();
-    }
-
-    /** A metadata key: {@code 0xFF}, then the UTF-8 name. */
-    public static Bytes meta(String name) {
+    /** A metadata key: {@code 0xFF}, then the UTF-8 name (the names are {@link TaskMetadata}'s). */
+    static Bytes meta(String name) {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
         byte[] key = new byte[utf8.length + 1];
         key[0] = META_PREFIX;

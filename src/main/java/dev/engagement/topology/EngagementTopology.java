@@ -6,6 +6,7 @@ import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SketchStoreBuilder;
+import dev.engagement.store.TaskMetadata;
 
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -101,7 +102,7 @@ public final class EngagementTopology {
     /** Watermarks go to every partition of the partials topic; sketches by key (default partitioning). */
     static java.util.Optional<java.util.Set<Integer>> partialsPartitions(String topic, byte[] key, byte[] value,
                                                                        int numPartitions) {
-        if (Partial.watermarkPartition(key) < 0) {
+        if (TaskMetadata.watermarkPartition(key) < 0) {
             return java.util.Optional.empty();
         }
         java.util.Set<Integer> all = new java.util.HashSet<>();

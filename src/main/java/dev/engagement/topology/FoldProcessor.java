@@ -14,6 +14,7 @@ import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.LiveSketches;
 import dev.engagement.store.SketchStore;
+import dev.engagement.store.TaskMetadata;
 
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -40,20 +41,16 @@ import java.time.Duration;
  * per downstream interval), closes days that passed grace (a last partial for each of their
  * segments, then this partition's watermark) and drops days past retention.
  *
- * <p>Per-task metadata lives in the sketch store under {@link SegmentDayKey#META_PREFIX} keys: the
- * last closed and last purged day, and the values admitted under each dimension's cap.
+ * <p>Records pass a {@link PingGate} first. Per-task metadata (the last closed and purged days, the
+ * values admitted under each dimension's cap) is kept in the sketch store as {@link TaskMetadata}
+ * says.
  */
 final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(FoldProcessor.class);
-    private static final String CAP_PREFIX = "cap/";
     /** Segment ids beyond twice the live sketches that are tolerated before a rebuild. */
     static final int SEGMENT_SLACK = 1_000;
-    private static final Bytes PURGED_THROUGH = SegmentDayKey.meta("purged-through");
-    /** The last closed day whose closed partials were sent before a commit (written at commit). */
-    private static final Bytes SENT_THROUGH = SegmentDayKey.meta("closed-sent-through");
-    /** The layout of partials the merger keeps, as last synced (absent: before one key per partition). */
-    private static final Bytes PARTIALS_LAYOUT = SegmentDayKey.meta("partials-layout");
+    /** The layout of partials the merger keeps: one key per partition (absent: one value for all). */
     private static final int CURRENT_PARTIALS_LAYOUT = 2;
     /** How often days are closed and downstream sends considered, at most (wall clock). */
     static final Duration PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
@@ -64,8 +61,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     private ProcessorContext<byte[], byte[]> context;
     private SketchStore store;
-    private PingDecoder decoder;
-    private PingRules rules;
+    private PingGate gate;
     private ValueCaps caps;
     private SegmentIndex segments;
     private LiveSketches.SegmentKeys keys;
@@ -86,11 +82,10 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(EngagementTopology.SKETCH_STORE);
-        this.decoder = new PingDecoder(registry);
-        this.rules = new PingRules(settings.latenessWindow());
+        this.gate = new PingGate(new PingDecoder(registry), new PingRules(settings.latenessWindow()), settings.grace());
         this.keys = (day, segment) -> SegmentDayKey.of(day, segments.values(segment));
-        this.closedThrough = readMetaInt(SegmentDayKey.CLOSED_THROUGH, -1);
-        this.purgedThrough = readMetaInt(PURGED_THROUGH, -1);
+        this.closedThrough = TaskMetadata.CLOSED_THROUGH.read(store.written(), -1);
+        this.purgedThrough = TaskMetadata.PURGED_THROUGH.read(store.written(), -1);
         openSegments();
         // Forwarding is not allowed in init: the first punctuation re-sends what a crash or a task
         // migration may have left unsent (see resync).
@@ -134,51 +129,28 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     private void restoreAdmissions() {
-        try (KeyValueIterator<Bytes, byte[]> it = store.written().range(SegmentDayKey.meta(CAP_PREFIX), SegmentDayKey.meta("cap0"))) {
-            while (it.hasNext()) {
-                byte[] key = it.next().key.get();
-                String entry = new String(key, 1 + CAP_PREFIX.length(), key.length - 1 - CAP_PREFIX.length(),
-                    StandardCharsets.UTF_8);
-                int sep = entry.indexOf('\u0000');
-                if (sep > 0) {
-                    caps.restore(entry.substring(0, sep), entry.substring(sep + 1));
-                }
-            }
-        }
+        TaskMetadata.forEachAdmission(store.written(), caps::restore);
     }
 
     private void persistAdmission(Dimension dimension, String value) {
-        store.put(SegmentDayKey.meta(CAP_PREFIX + dimension.name() + '\u0000' + value), new byte[0]);
+        store.put(TaskMetadata.admission(dimension.name(), value), new byte[0]);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        Ping ping;
-        try {
-            ping = decoder.decode(record.value());
-        } catch (PingDecoder.RejectedException e) {
-            deadLetter(record, e.rejection(), e.getMessage());
-            return;
-        }
-        long submitted = ping.getSubmissionTimestamp().toEpochMilli();
-        if (record.timestamp() != submitted) {
-            // The timestamp extractor found submission_timestamp implausible and kept stream time.
-            deadLetter(record, Rejection.INVALID_SUBMISSION_TIMESTAMP,
-                "submission_timestamp " + ping.getSubmissionTimestamp() + " is not plausible for this record");
-            return;
-        }
-        Rejection rejection = rules.check(ping, -1);
-        if (rejection != null) {
-            deadLetter(record, rejection, null);
-            return;
-        }
-        int day = PingRules.activityDay(ping);
         long streamTime = context.currentStreamTimeMs();
-        if (Days.endMillis(day) + settings.grace().toMillis() <= streamTime) {
-            late(record, day, streamTime);
-            return;
+        PingGate.Verdict verdict = gate.check(record.value(), record.timestamp(), streamTime);
+        if (verdict instanceof PingGate.Accepted accepted) {
+            fold(accepted.ping(), accepted.day(), streamTime);
+        } else if (verdict instanceof PingGate.DeadLetter rejected) {
+            deadLetter(record, rejected.reason(), rejected.detail());
+        } else {
+            late(record, ((PingGate.Late) verdict).day(), streamTime);
         }
-        counters.recordAccepted(submitted);
+    }
+
+    private void fold(Ping ping, int day, long streamTime) {
+        counters.recordAccepted(ping.getSubmissionTimestamp().toEpochMilli());
         if (day <= closedThrough) {
             // A replay after a crash: this day was closed after this ping was folded (a day closes
             // only once stream time passed its grace), so its sketch already holds the client.
@@ -258,10 +230,10 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
      * merger keeps the latest partial per partition, so sending twice is harmless.
      */
     private void resync(long streamTime) {
-        int sentThrough = readMetaInt(SENT_THROUGH, -1);
+        int sentThrough = TaskMetadata.SENT_THROUGH.read(store.written(), -1);
         // A merger store of an earlier layout (one value for every partition) is not read by this
         // one: once, send every retained day, so the merger has every partition's partial again.
-        boolean layoutChanged = readMetaInt(PARTIALS_LAYOUT, 0) < CURRENT_PARTIALS_LAYOUT;
+        boolean layoutChanged = TaskMetadata.PARTIALS_LAYOUT.read(store.written(), 0) < CURRENT_PARTIALS_LAYOUT;
         int from = layoutChanged ? purgedThrough + 1 : sentThrough + 1;
         // Streamed: after a layout change this is the whole retained state.
         // What was committed: a live sketch that changed since is downstream-dirty and sent anyway.
@@ -270,8 +242,8 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             return true;
         });
         forwardWatermark(streamTime);
-        store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
-        store.putAtCommit(PARTIALS_LAYOUT, intBytes(CURRENT_PARTIALS_LAYOUT));
+        store.putAtCommit(TaskMetadata.SENT_THROUGH.key(), TaskMetadata.SENT_THROUGH.value(closedThrough));
+        store.putAtCommit(TaskMetadata.PARTIALS_LAYOUT.key(), TaskMetadata.PARTIALS_LAYOUT.value(CURRENT_PARTIALS_LAYOUT));
     }
 
     /** Closes every day whose end plus grace is at or before stream time. */
@@ -286,16 +258,16 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         }
         store.evict(lastClosable);
         closedThrough = lastClosable;
-        store.put(SegmentDayKey.CLOSED_THROUGH, intBytes(closedThrough));
+        store.put(TaskMetadata.CLOSED_THROUGH.key(), TaskMetadata.CLOSED_THROUGH.value(closedThrough));
         forwardWatermark(streamTime);
-        store.putAtCommit(SENT_THROUGH, intBytes(closedThrough));
+        store.putAtCommit(TaskMetadata.SENT_THROUGH.key(), TaskMetadata.SENT_THROUGH.value(closedThrough));
         compactSegments(streamTime);
     }
 
-    /** Tells every merger task the last day this partition has closed (see {@link Partial#watermarkKey}). */
+    /** Tells every merger task the last day this partition has closed (see {@link TaskMetadata#watermark}). */
     private void forwardWatermark(long streamTime) {
-        int partition = context.taskId().partition();
-        context.forward(new Record<>(Partial.watermarkKey(partition), intBytes(closedThrough), streamTime),
+        TaskMetadata.IntKey watermark = TaskMetadata.watermark(context.taskId().partition());
+        context.forward(new Record<>(watermark.key().get(), watermark.value(closedThrough), streamTime),
             EngagementTopology.PARTIALS_SINK);
     }
 
@@ -307,19 +279,11 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         }
         DayRanges.keys(store.written(), purgedThrough + 1, lastPurgeable).forEach(store::delete);
         purgedThrough = lastPurgeable;
-        store.put(PURGED_THROUGH, intBytes(purgedThrough));
+        store.put(TaskMetadata.PURGED_THROUGH.key(), TaskMetadata.PURGED_THROUGH.value(purgedThrough));
     }
 
     private void forwardPartial(Bytes key, byte[] sketch, long streamTime) {
         context.forward(new Record<>(key.get(), Partial.encode(context.taskId().partition(), sketch), streamTime),
             EngagementTopology.PARTIALS_SINK);
-    }
-
-    private int readMetaInt(Bytes key, int absent) {
-        return SegmentDayKey.metaInt(store.written().get(key), absent);
-    }
-
-    private static byte[] intBytes(int value) {
-        return ByteBuffer.allocate(4).putInt(value).array();
     }
 }

@@ -1,16 +1,17 @@
 package dev.engagement.topology;
 
 import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.TaskMetadata;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * One input partition's sketch of a (segment, day), as carried on the partials topic: key the
  * {@link SegmentDayKey}, value {@code [partition: int32][reserved: byte, 0][sketch bytes]}. (The
  * reserved byte once said whether the partition had closed the day; watermarks carry that now, and
- * readers ignore it.)
+ * readers ignore it.) Watermark records share the topic: key {@link TaskMetadata#watermark}, value
+ * the input partition's last closed day, sent to every partition of the topic.
  *
  * <p>The merger keeps each partition's latest partial under its own key, {@link #storeKey}: an
  * update rewrites that partition's sketch only, and one range scan finds every partition's
@@ -21,26 +22,7 @@ import java.util.Arrays;
  */
 record Partial(int partition, byte[] sketch) {
 
-    private static final String WATERMARK = "watermark/";
     private static final int HEADER = 5;
-
-    /**
-     * The key of a watermark record: an input partition's last closed day (value: int32), sent to
-     * every partition of the partials topic so every merger task knows every input partition's
-     * progress.
-     */
-    static byte[] watermarkKey(int partition) {
-        return SegmentDayKey.meta(WATERMARK + partition).get();
-    }
-
-    /** The input partition of a watermark key, or -1 for a sketch key. */
-    static int watermarkPartition(byte[] key) {
-        if (!SegmentDayKey.isMeta(key)) {
-            return -1;
-        }
-        String name = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
-        return name.startsWith(WATERMARK) ? Integer.parseInt(name.substring(WATERMARK.length())) : -1;
-    }
 
     static byte[] encode(int partition, byte[] sketch) {
         return ByteBuffer.allocate(HEADER + sketch.length).putInt(partition).put((byte) 0).put(sketch).array();

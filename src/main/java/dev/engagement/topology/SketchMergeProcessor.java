@@ -8,6 +8,7 @@ import dev.engagement.sketch.Estimate;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.DayRanges;
 import dev.engagement.store.SegmentDayKey;
+import dev.engagement.store.TaskMetadata;
 
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -81,7 +82,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         int known = watermarks.length;
         watermarks = Arrays.copyOf(watermarks, partitions);
         for (int p = known; p < partitions; p++) {
-            watermarks[p] = SegmentDayKey.metaInt(partials.get(Bytes.wrap(Partial.watermarkKey(p))), -1);
+            watermarks[p] = TaskMetadata.watermark(p).read(partials, -1);
         }
     }
 
@@ -97,7 +98,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        int source = Partial.watermarkPartition(record.key());
+        int source = TaskMetadata.watermarkPartition(record.key());
         if (source >= 0) {
             watermark(source, ByteBuffer.wrap(record.value()).getInt(), record);
             return;

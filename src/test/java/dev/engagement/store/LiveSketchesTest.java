@@ -313,7 +313,7 @@ class LiveSketchesTest {
         touch(DAY, 0, "a");
         live.remove(key(DAY, 5));
         live.remove(key(DAY + 9, 0));
-        live.remove(SegmentDayKey.CLOSED_THROUGH);
+        live.remove(TaskMetadata.CLOSED_THROUGH.key());
         assertThat(live.size()).isEqualTo(1);
         assertThat(keysOf(live.takeStoreDirty())).containsExactly(key(DAY, 0));
         assertThat(keysOf(live.takeDownstreamDirty())).containsExactly(key(DAY, 0));

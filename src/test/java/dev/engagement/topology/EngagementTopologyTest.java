@@ -10,6 +10,7 @@ import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
+import dev.engagement.store.TaskMetadata;
 import dev.engagement.testing.Pings;
 
 import org.apache.datasketches.hll.HllSketch;
@@ -264,7 +265,7 @@ class EngagementTopologyTest {
         assertThat(merged.getSketch().array()).isEqualTo(expected);
 
         // Final only once every input partition (one here) says it has closed the day.
-        partials.pipeInput(new TestRecord<>(Partial.watermarkKey(0),
+        partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(0).key().get(),
             java.nio.ByteBuffer.allocate(4).putInt(Days.of(DAY)).array(), Instant.ofEpochMilli(ts)));
         driver.advanceWallClockTime(Duration.ofSeconds(6));
         SegmentDaySketch closed = sketches.readValue();
@@ -318,12 +319,12 @@ class EngagementTopologyTest {
             byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
             Instant t = MIDNIGHT;
             partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(sketch)), t));
-            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(0), intBytes(Days.of(DAY)), t));
+            partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(0).key().get(), intBytes(Days.of(DAY)), t));
             two.advanceWallClockTime(Duration.ofSeconds(6));
             assertThat(out.readValue().getFinal$()).as("partition 1 may still send pings for the day").isFalse();
 
             // Partition 1 closes the day: the segment (which only partition 0 had) is emitted again, final.
-            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(1), intBytes(Days.of(DAY)), t));
+            partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(1).key().get(), intBytes(Days.of(DAY)), t));
             two.advanceWallClockTime(Duration.ofSeconds(6));
             SegmentDaySketch last = out.readValue();
             assertThat(last.getFinal$()).isTrue();
@@ -363,15 +364,15 @@ class EngagementTopologyTest {
             byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
             Instant t = MIDNIGHT;
             partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(sketch)), t));
-            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(0), intBytes(Days.of(DAY)), t));
+            partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(0).key().get(), intBytes(Days.of(DAY)), t));
             count.set(3); // partition 2 added
-            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(1), intBytes(Days.of(DAY)), t));
+            partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(1).key().get(), intBytes(Days.of(DAY)), t));
             grown.advanceWallClockTime(Duration.ofSeconds(6));
             assertThat(refreshes.get()).as("asked the cluster before making the day final").isPositive();
             assertThat(out.readValue().getFinal$()).as("partition 2 has not closed the day").isFalse();
 
             // The new partition's fold task closes the day: now it is final.
-            partials.pipeInput(new TestRecord<>(Partial.watermarkKey(2), intBytes(Days.of(DAY)), t));
+            partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(2).key().get(), intBytes(Days.of(DAY)), t));
             grown.advanceWallClockTime(Duration.ofSeconds(6));
             SegmentDaySketch last = out.readValue();
             assertThat(last.getFinal$()).isTrue();

@@ -6,6 +6,7 @@ import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
+import dev.engagement.store.TaskMetadata;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.serialization.Serdes;
@@ -70,8 +71,8 @@ class FoldProcessorRestartTest {
         MockProcessorContext<byte[], byte[]> setup = new MockProcessorContext<>();
         store.init(setup.getStateStoreContext(), store);
         store.put(oldKey, Sketches.toBytes(old));
-        store.put(SegmentDayKey.CLOSED_THROUGH, ByteBuffer.allocate(4).putInt(OLD_DAY).array());
-        store.put(SegmentDayKey.meta("closed-sent-through"), ByteBuffer.allocate(4).putInt(OLD_DAY).array());
+        store.put(TaskMetadata.CLOSED_THROUGH.key(), TaskMetadata.CLOSED_THROUGH.value(OLD_DAY));
+        store.put(TaskMetadata.SENT_THROUGH.key(), TaskMetadata.SENT_THROUGH.value(OLD_DAY));
 
         assertThat(startAndSync()).as("first start of this build").contains(oldKey);
         assertThat(startAndSync()).as("later starts").doesNotContain(oldKey);
