@@ -34,8 +34,8 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@link Day#COMPLETE}: the newest <i>complete</i> day (the answer's {@code complete: true}:
  *   past grace in every input partition, every partition read, the 28-day window within the data),
- *   looked for among the {@value #LOOKBACK_DAYS} days before the newest day that grace can still
- *   hold open; none there, no reading;</li>
+ *   looked for among the {@value #LOOKBACK_DAYS} days before those that grace can still hold open;
+ *   none there, no row for it;</li>
  *   <li>{@link Day#CURRENT}: today (the UTC date of the clock), the open day, still filling.</li>
  * </ul>
  * Each reading is one {@link EngagementQuery} through the query layer, so it is the cluster-wide
@@ -61,7 +61,7 @@ public final class WatchedSegments implements AutoCloseable {
     public static final Duration MAX_AGE = Duration.ofSeconds(10);
     /** The longest a request waits for a computation (unless the query timeout is shorter). */
     public static final Duration MAX_SCRAPE_WAIT = Duration.ofSeconds(5);
-    /** How many days before the newest day grace can hold open the complete day is looked for. */
+    /** How many days before those that grace can hold open the complete day is looked for. */
     static final int LOOKBACK_DAYS = 7;
 
     /** The day a reading is for; its label is the lower-case name. */
