@@ -3,7 +3,9 @@ package dev.engagement.cli;
 import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementService;
+import dev.engagement.config.ConfigException;
 import dev.engagement.config.EngagementConfig;
+import dev.engagement.config.Watch;
 import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.generate.Population;
 import dev.engagement.ping.Days;
@@ -17,8 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +60,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic population.")
     long seed;
 
+    @Option(names = "--watch", paramLabel = "NAME=FILTER", description = "A watched segment whose DAU, MAU and ER are"
+        + " gauges on /metrics, the filter in /v1/engagement's query-string form (e.g. --watch 'release-linux=channel"
+        + "=release&os=Linux'); repeatable. Same as engagement.watch.NAME=FILTER in run's config.")
+    List<String> watches = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         boolean keep = dataDir != null;
@@ -73,6 +82,13 @@ final class DemoCommand implements Callable<Integer> {
         props.put("engagement.http.port", Integer.toString(httpPort));
         if (dimensions != null) {
             props.put("engagement.dimensions", dimensions);
+        }
+        for (String watch : watches) {
+            int eq = watch.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--watch '" + watch + "': expected NAME=FILTER, e.g. release=channel=release");
+            }
+            props.put(Watch.PREFIX + watch.substring(0, eq), watch.substring(eq + 1));
         }
         EngagementConfig config = EngagementConfig.defaults(props);
         EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();

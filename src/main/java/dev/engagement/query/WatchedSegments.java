@@ -153,7 +153,7 @@ public final class WatchedSegments implements AutoCloseable {
     }
 
     /** A watch's filters, as a query takes them. */
-    public Map<String, Set<String>> filters(String watch) {
+    Map<String, Set<String>> filters(String watch) {
         return watches.get(watch);
     }
 
