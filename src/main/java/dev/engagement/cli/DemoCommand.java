@@ -65,8 +65,32 @@ final class DemoCommand implements Callable<Integer> {
         + "=release&os=Linux'); repeatable. Same as engagement.watch.NAME=FILTER in run's config.")
     List<String> watches = new ArrayList<>();
 
+    /**
+     * The {@code --watch} options as {@code engagement.watch.*} settings, checked (with the dimensions)
+     * before anything starts.
+     *
+     * @throws ConfigException naming the option or the setting at fault
+     */
+    Map<String, String> watchSettings() {
+        Map<String, String> settings = new HashMap<>();
+        for (String watch : watches) {
+            int eq = watch.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--watch '" + watch + "': expected NAME=FILTER, e.g. release=channel=release");
+            }
+            settings.put(Watch.PREFIX + watch.substring(0, eq), watch.substring(eq + 1));
+        }
+        Map<String, String> check = new HashMap<>(settings);
+        if (dimensions != null) {
+            check.put("engagement.dimensions", dimensions);
+        }
+        EngagementConfig.defaults(check);
+        return settings;
+    }
+
     @Override
     public Integer call() throws Exception {
+        Map<String, String> watchSettings = watchSettings();
         boolean keep = dataDir != null;
         Path dir = keep ? dataDir : Files.createTempDirectory("engagement-demo");
         Files.createDirectories(dir);
@@ -83,13 +107,7 @@ final class DemoCommand implements Callable<Integer> {
         if (dimensions != null) {
             props.put("engagement.dimensions", dimensions);
         }
-        for (String watch : watches) {
-            int eq = watch.indexOf('=');
-            if (eq <= 0) {
-                throw new ConfigException("--watch '" + watch + "': expected NAME=FILTER, e.g. release=channel=release");
-            }
-            props.put(Watch.PREFIX + watch.substring(0, eq), watch.substring(eq + 1));
-        }
+        props.putAll(watchSettings);
         EngagementConfig config = EngagementConfig.defaults(props);
         EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
         EngagementService service;
