@@ -9,6 +9,7 @@ import dev.engagement.query.Answers;
 import dev.engagement.query.PartitionQuery;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryService;
+import dev.engagement.query.WatchedSegments;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
@@ -26,11 +27,13 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +47,7 @@ public final class EngagementService implements AutoCloseable {
     private final ApiServer api;
     private final Admin admin;
     private final PrometheusMeterRegistry metrics;
+    private final WatchedSegments watched;
     private final ScheduledExecutorService summary;
     private long lastSummaryTotal;
     private final PartitionWatch partitions;
@@ -55,7 +59,7 @@ public final class EngagementService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngagementService.class);
     private static final int SUMMARY_SECONDS = 60;
 
-    private EngagementService(EngagementConfig config, EngagementApp app, Admin admin) throws Exception {
+    private EngagementService(EngagementConfig config, EngagementApp app, Admin admin, Clock clock) throws Exception {
         this.config = config;
         this.app = app;
         this.admin = admin;
@@ -71,9 +75,14 @@ public final class EngagementService implements AutoCloseable {
             self, new HttpPeerClient(Duration.ofSeconds(10), config.setting("engagement.http.token")),
             new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
             new Answers(config.lgK(), limits));
-        queries.timeout(Durations.parse("engagement.query.timeout", config.setting("engagement.query.timeout")));
+        Duration queryTimeout = Durations.parse("engagement.query.timeout", config.setting("engagement.query.timeout"));
+        queries.timeout(queryTimeout);
         this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(streamsConfig
             .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
+        Map<String, Map<String, Set<String>>> watches = new LinkedHashMap<>();
+        config.watches().forEach((name, watch) -> watches.put(name, watch.filters()));
+        this.watched = new WatchedSegments(watches, queries::query, config.graceDays(), clock, queryTimeout);
+        Metrics.bindWatches(metrics, watched);
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
             config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
             () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, metrics,
@@ -89,11 +98,16 @@ public final class EngagementService implements AutoCloseable {
 
     /** Starts the streams and the HTTP API. */
     public static EngagementService start(EngagementConfig config, SchemaRegistry registry) throws Exception {
+        return start(config, registry, Clock.systemUTC());
+    }
+
+    /** As {@link #start(EngagementConfig, SchemaRegistry)}, with the clock that says which day is today (tests). */
+    static EngagementService start(EngagementConfig config, SchemaRegistry registry, Clock clock) throws Exception {
         EngagementApp app = EngagementApp.start(config, registry);
         Admin admin = null;
         try {
             admin = Admin.create(config.kafkaProperties());
-            return new EngagementService(config, app, admin);
+            return new EngagementService(config, app, admin, clock);
         } catch (Exception e) {
             if (admin != null) {
                 admin.close(Duration.ofSeconds(5));
@@ -185,6 +199,7 @@ public final class EngagementService implements AutoCloseable {
     public void close() {
         summary.shutdownNow();
         api.close();
+        watched.close();
         queries.close();
         app.close();
         admin.close(Duration.ofSeconds(1));

@@ -1,6 +1,11 @@
 package dev.engagement.app;
 
 import dev.engagement.ping.Rejection;
+import dev.engagement.query.EngagementAnswer;
+import dev.engagement.query.Metric;
+import dev.engagement.query.WatchedSegments;
+import dev.engagement.query.WatchedSegments.Day;
+import dev.engagement.sketch.Estimate;
 import dev.engagement.topology.IngestCounters;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -15,6 +20,8 @@ import org.apache.kafka.streams.KafkaStreams;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Prometheus metrics of one instance (served on {@code /metrics}):
@@ -24,6 +31,11 @@ import java.nio.file.Path;
  *   <li>{@code engagement_http_request_seconds{endpoint}}: query latency histograms (recorded by the
  *   HTTP layer);</li>
  *   <li>{@code engagement_state_bytes}: bytes of this instance's state directory;</li>
+ *   <li>{@code engagement_watch_dau}, {@code _mau}, {@code _er}, each also with {@code _lower} and
+ *   {@code _upper}, {@code engagement_watch_low_sample} (1 or 0) and
+ *   {@code engagement_watch_day_timestamp_seconds} (the start of the day the values are for), labelled
+ *   {@code watch} and {@code day} ({@code complete} or {@code current}): the watched segments'
+ *   readings ({@link WatchedSegments}), read at scrape time; NaN while a watch has none;</li>
  *   <li>Kafka Streams' own metrics ({@code kafka_stream_*}) and JVM memory.</li>
  * </ul>
  */
@@ -54,6 +66,42 @@ final class Metrics {
                 .description("Pings read, by outcome").tag("outcome", "dead_letter").tag("reason", reason.name())
                 .register(registry);
         }
+    }
+
+    /** Registers the gauges of every watched segment (see the class notes). */
+    static void bindWatches(MeterRegistry registry, WatchedSegments watched) {
+        for (String watch : watched.names()) {
+            for (Day day : Day.values()) {
+                for (Metric metric : WatchedSegments.METRICS) {
+                    String name = "engagement_watch_" + metric.jsonName();
+                    String what = metric.name() + " of the watched segment";
+                    watchGauge(registry, watched, watch, day, name, what, row -> estimate(row, metric, Estimate::estimate));
+                    watchGauge(registry, watched, watch, day, name + "_lower", "Lower ~95 % bound of the " + what,
+                        row -> estimate(row, metric, Estimate::lower));
+                    watchGauge(registry, watched, watch, day, name + "_upper", "Upper ~95 % bound of the " + what,
+                        row -> estimate(row, metric, Estimate::upper));
+                }
+                watchGauge(registry, watched, watch, day, "engagement_watch_low_sample",
+                    "1 when the watched segment's MAU is below the low-sample threshold, else 0",
+                    row -> row.lowSample() ? 1 : 0);
+                watchGauge(registry, watched, watch, day, "engagement_watch_day_timestamp_seconds",
+                    "Start (00:00 UTC) of the day the watched segment's values are for",
+                    row -> row.day().atStartOfDay().toEpochSecond(ZoneOffset.UTC));
+            }
+        }
+    }
+
+    private static void watchGauge(MeterRegistry registry, WatchedSegments watched, String watch, Day day, String name,
+                                   String description, ToDoubleFunction<EngagementAnswer.Row> value) {
+        Gauge.builder(name, watched, w -> w.reading(watch).flatMap(r -> r.row(day)).map(value::applyAsDouble)
+                .orElse(Double.NaN))
+            .description(description).tag("watch", watch).tag("day", day.label()).strongReference(true)
+            .register(registry);
+    }
+
+    private static double estimate(EngagementAnswer.Row row, Metric metric, ToDoubleFunction<Estimate> part) {
+        Estimate e = row.metrics().get(metric);
+        return e == null ? Double.NaN : part.applyAsDouble(e);
     }
 
     /** The size of a directory tree, recomputed at most every 30 s (walking RocksDB files costs). */

@@ -2,6 +2,7 @@ package dev.engagement.cli;
 
 import dev.engagement.config.ConfigException;
 import dev.engagement.config.EngagementConfig;
+import dev.engagement.config.Watch;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -16,12 +17,16 @@ import java.util.Properties;
  * Loads a properties file and applies environment overrides: {@code ENGAGEMENT_BOOTSTRAP_SERVERS}
  * sets {@code bootstrap.servers}; {@code ENGAGEMENT_HTTP_PORT} sets {@code engagement.http.port}
  * (an Engagement key, since one exists); a double underscore stands for a dash
- * ({@code ENGAGEMENT_SCHEMA__REGISTRY_URL} sets {@code engagement.schema-registry.url}). A variable
+ * ({@code ENGAGEMENT_SCHEMA__REGISTRY_URL} sets {@code engagement.schema-registry.url});
+ * {@code ENGAGEMENT_WATCH_<NAME>} sets {@code engagement.watch.<name>}, the name lower-cased with its
+ * underscores kept ({@code __} is a dash there too). A variable
  * that maps to neither an Engagement setting nor a Kafka setting is an error, to catch typos.
  */
 final class ConfigFiles {
 
     static final String ENV_PREFIX = "ENGAGEMENT_";
+    /** After {@link #ENV_PREFIX}, lower-cased: a watched segment, {@code engagement.watch.<name>}. */
+    private static final String WATCH_ENV = "watch_";
 
     private ConfigFiles() {
     }
@@ -70,7 +75,12 @@ final class ConfigFiles {
     }
 
     static String keyOf(String envName) {
-        String key = envName.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace("__", "-").replace('_', '.');
+        String rest = envName.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT);
+        if (rest.startsWith(WATCH_ENV)) {
+            // A watch's name keeps its underscores (ENGAGEMENT_WATCH_RELEASE_LINUX: engagement.watch.release_linux).
+            return Watch.PREFIX + rest.substring(WATCH_ENV.length()).replace("__", "-");
+        }
+        String key = rest.replace("__", "-").replace('_', '.');
         String ours = EngagementConfig.PREFIX + key;
         if (EngagementConfig.KEYS.containsKey(ours) || key.startsWith("dimension.")) {
             return ours;

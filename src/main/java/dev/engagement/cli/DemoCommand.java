@@ -3,7 +3,9 @@ package dev.engagement.cli;
 import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementService;
+import dev.engagement.config.ConfigException;
 import dev.engagement.config.EngagementConfig;
+import dev.engagement.config.Watch;
 import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.generate.Population;
 import dev.engagement.ping.Days;
@@ -17,8 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -56,8 +60,37 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic population.")
     long seed;
 
+    @Option(names = "--watch", paramLabel = "NAME=FILTER", description = "A watched segment whose DAU, MAU and ER are"
+        + " gauges on /metrics, the filter in /v1/engagement's query-string form (e.g. --watch 'release-linux=channel"
+        + "=release&os=Linux'); repeatable. Same as engagement.watch.NAME=FILTER in run's config.")
+    List<String> watches = new ArrayList<>();
+
+    /**
+     * The {@code --watch} options as {@code engagement.watch.*} settings, checked (with the dimensions)
+     * before anything starts.
+     *
+     * @throws ConfigException naming the option or the setting at fault
+     */
+    Map<String, String> watchSettings() {
+        Map<String, String> settings = new HashMap<>();
+        for (String watch : watches) {
+            int eq = watch.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--watch '" + watch + "': expected NAME=FILTER, e.g. release=channel=release");
+            }
+            settings.put(Watch.PREFIX + watch.substring(0, eq), watch.substring(eq + 1));
+        }
+        Map<String, String> check = new HashMap<>(settings);
+        if (dimensions != null) {
+            check.put("engagement.dimensions", dimensions);
+        }
+        EngagementConfig.defaults(check);
+        return settings;
+    }
+
     @Override
     public Integer call() throws Exception {
+        Map<String, String> watchSettings = watchSettings();
         boolean keep = dataDir != null;
         Path dir = keep ? dataDir : Files.createTempDirectory("engagement-demo");
         Files.createDirectories(dir);
@@ -74,6 +107,7 @@ final class DemoCommand implements Callable<Integer> {
         if (dimensions != null) {
             props.put("engagement.dimensions", dimensions);
         }
+        props.putAll(watchSettings);
         EngagementConfig config = EngagementConfig.defaults(props);
         EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
         EngagementService service;

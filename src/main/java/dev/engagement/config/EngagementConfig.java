@@ -9,11 +9,13 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Engagement's settings. Keys starting with {@code engagement.} are ours (see {@link #KEYS} and the
@@ -36,6 +38,7 @@ import java.util.Set;
  * @param topicPartitions   partitions of the pings topic when Engagement creates it
  * @param topicReplication  replication factor of created topics; -1 for the broker's default
  * @param settings          every {@code engagement.*} value, defaults included (for the HTTP and query settings)
+ * @param watches           the watched segments ({@code engagement.watch.<name>}), by name
  * @param kafka             the pass-through Kafka properties
  */
 public record EngagementConfig(
@@ -55,6 +58,7 @@ public record EngagementConfig(
     int topicPartitions,
     short topicReplication,
     Map<String, String> settings,
+    Map<String, Watch> watches,
     Map<String, String> kafka) {
 
     public static final String PREFIX = "engagement.";
@@ -71,7 +75,11 @@ public record EngagementConfig(
     /** The registry URL value that selects the in-process registry. */
     public static final String EMBEDDED = "embedded";
 
-    /** Every {@code engagement.*} key with its default. Per-dimension caps are {@code engagement.dimension.NAME.max-values}. */
+    /**
+     * Every {@code engagement.*} key with its default. Per-dimension caps are
+     * {@code engagement.dimension.NAME.max-values}; watched segments are {@code engagement.watch.NAME}
+     * ({@link Watch}).
+     */
     public static final Map<String, String> KEYS = Map.ofEntries(
         Map.entry("engagement.topic.pings", "pings"),
         Map.entry("engagement.topic.dead-letter", "pings-dead-letter"),
@@ -104,6 +112,7 @@ public record EngagementConfig(
         dimensions = List.copyOf(dimensions);
         kafka = Map.copyOf(kafka);
         settings = Map.copyOf(settings);
+        watches = Collections.unmodifiableMap(new TreeMap<>(watches));
         if (dimensions.isEmpty()) {
             throw new ConfigException("engagement.dimensions: at least one dimension is needed");
         }
@@ -130,20 +139,21 @@ public record EngagementConfig(
      * @throws ConfigException naming the key at fault
      */
     public static EngagementConfig from(Properties props) {
-        Map<String, String> all = new java.util.TreeMap<>();
+        Map<String, String> all = new TreeMap<>();
         for (String name : props.stringPropertyNames()) {
             all.put(name, props.getProperty(name).trim());
         }
-        Map<String, String> kafka = new java.util.TreeMap<>();
+        Map<String, String> kafka = new TreeMap<>();
         for (Map.Entry<String, String> e : all.entrySet()) {
             String key = e.getKey();
             if (!key.startsWith(PREFIX)) {
                 kafka.put(key, e.getValue());
             } else if (DEPRECATED.containsKey(key)) {
                 LOG.warn("{} is deprecated and ignored: {}", key, DEPRECATED.get(key));
-            } else if (!KEYS.containsKey(key) && !(key.startsWith("engagement.dimension.") && key.endsWith(".max-values"))) {
+            } else if (!KEYS.containsKey(key) && !(key.startsWith("engagement.dimension.") && key.endsWith(".max-values"))
+                && !key.startsWith(Watch.PREFIX)) {
                 throw new ConfigException(key + ": unknown setting (known: " + new java.util.TreeSet<>(KEYS.keySet())
-                    + " and engagement.dimension.<name>.max-values)");
+                    + ", engagement.dimension.<name>.max-values and engagement.watch.<name>)");
             }
         }
         int defaultCap = integer(all, "engagement.dimension.max-values", 0);
@@ -165,6 +175,14 @@ public record EngagementConfig(
         if (lgK > 21) {
             throw new ConfigException("engagement.sketch.lg-k: must be between 4 and 21, got " + lgK);
         }
+        List<String> dimensionNames = dimensions.stream().map(Dimension::name).toList();
+        Map<String, Watch> watches = new TreeMap<>();
+        all.forEach((key, value) -> {
+            if (key.startsWith(Watch.PREFIX)) {
+                Watch watch = Watch.parse(key, value, dimensionNames);
+                watches.put(watch.name(), watch);
+            }
+        });
         return new EngagementConfig(
             get(all, "engagement.topic.pings"),
             get(all, "engagement.topic.dead-letter"),
@@ -182,11 +200,12 @@ public record EngagementConfig(
             integer(all, "engagement.topic.partitions", 1),
             (short) integer(all, "engagement.topic.replication-factor", -1),
             settings(all),
+            watches,
             kafka);
     }
 
     private static Map<String, String> settings(Map<String, String> all) {
-        Map<String, String> s = new java.util.TreeMap<>(KEYS);
+        Map<String, String> s = new TreeMap<>(KEYS);
         all.forEach((k, v) -> {
             if (k.startsWith(PREFIX) && !DEPRECATED.containsKey(k)) {
                 s.put(k, v);
@@ -221,6 +240,7 @@ public record EngagementConfig(
             + (schemaRegistryUserInfo.isEmpty() ? "" : " (basic auth: ****)"));
         lines.add("engagement.http: " + settings.get("engagement.http.bind") + ":" + settings.get("engagement.http.port")
             + (settings.getOrDefault("engagement.http.token", "").isEmpty() ? " (no token)" : " (bearer token: ****)"));
+        watches.values().forEach(w -> lines.add(Watch.PREFIX + w.name() + ": " + w.filters()));
         kafka.forEach((k, v) -> lines.add(k + "=" + (isSecret(k) ? "****" : v)));
         return lines;
     }

@@ -26,6 +26,8 @@ class ConfigFilesTest {
         assertThat(ConfigFiles.keyOf("ENGAGEMENT_SCHEMA__REGISTRY_URL")).isEqualTo("engagement.schema-registry.url");
         assertThat(ConfigFiles.keyOf("ENGAGEMENT_APPLICATION_SERVER")).isEqualTo("application.server");
         assertThat(ConfigFiles.keyOf("ENGAGEMENT_SECURITY_PROTOCOL")).isEqualTo("security.protocol");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_WATCH_RELEASE_LINUX")).isEqualTo("engagement.watch.release_linux");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_WATCH_BETA__DE")).isEqualTo("engagement.watch.beta-de");
     }
 
     @Test
