@@ -6,6 +6,7 @@ import dev.engagement.app.EngagementService;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.generate.Population;
+import dev.engagement.generate.ReleaseTrains;
 import dev.engagement.ping.Days;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 
@@ -56,8 +57,23 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic population.")
     long seed;
 
+    @Option(names = "--release-cycle-days", defaultValue = "28",
+        description = "Days between releases of the synthetic release trains (default ${DEFAULT-VALUE}).")
+    int releaseCycleDays;
+
+    @Option(names = "--degraded-release", defaultValue = ReleaseTrains.NEWEST,
+        description = "Make one release less engaging for a share of its clients, the story the Releases view finds:"
+            + " newest (the newest release at least a week old today), a version such as 136.0, or none to turn it off"
+            + " (default ${DEFAULT-VALUE}).")
+    String degradedRelease;
+
+    @Option(names = "--degraded-share", defaultValue = "0.5",
+        description = "Share of the degraded release's clients it affects (default ${DEFAULT-VALUE}).")
+    double degradedShare;
+
     @Override
     public Integer call() throws Exception {
+        ReleaseTrains trains = new ReleaseTrains(releaseCycleDays, degradedRelease, degradedShare); // fails before starting
         boolean keep = dataDir != null;
         Path dir = keep ? dataDir : Files.createTempDirectory("engagement-demo");
         Files.createDirectories(dir);
@@ -118,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  status: " + url + "/v1/status   (Ctrl-C to stop)");
 
         String source = pings != null ? "file:" + pings.toAbsolutePath().normalize()
-            : "generator clients=" + clients + " days=" + days + " seed=" + seed;
+            : "generator clients=" + clients + " days=" + days + " seed=" + seed + trainsSource(trains);
         FeedProgress recorded = keep ? FeedProgress.read(dir) : null;
         if (resumed && (recorded == null || !recorded.source().equals(source))) {
             // A data directory of an earlier version (no recorded progress), or fed by other flags.
@@ -130,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
                 feed.put("done", true);
             }
             if (pings == null) {
-                live(new Population(clients, today.minusDays(days - 1L), days, seed), producer, stop,
+                live(new Population(clients, today.minusDays(days - 1L), days, seed, trains), producer, stop,
                     System.currentTimeMillis());
             }
         } else if (pings != null) {
@@ -138,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             FeedProgress progress = recorded != null ? recorded
                 : new FeedProgress(source, 0, false, System.currentTimeMillis());
-            generate(dir, keep, progress, producer, feed, stop);
+            generate(dir, keep, progress, trains, producer, feed, stop);
         }
         stopped.await();
         return 0;
@@ -195,13 +211,18 @@ final class DemoCommand implements Callable<Integer> {
      * Backfills {@link #days} days (continuing an interrupted backfill after its last recorded day,
      * with the same clock, so the same pings), then keeps producing live pings every second.
      */
-    private void generate(Path dir, boolean keep, FeedProgress progress, PingProducer producer,
+    private void generate(Path dir, boolean keep, FeedProgress progress, ReleaseTrains trains, PingProducer producer,
                           Map<String, Object> feed, AtomicBoolean stop) throws InterruptedException {
         long now = progress.now();
         LocalDate today = Days.toDate(Days.ofMillis(now));
-        Population population = new Population(clients, today.minusDays(days - 1L), days, seed);
+        Population population = new Population(clients, today.minusDays(days - 1L), days, seed, trains);
+        String degraded = trains.degradedVersion(today);
+        String story = "release " + trains.release(today) + (degraded == null ? "" : "; " + degraded
+            + " is less engaging for " + Math.round(trains.degradedShare() * 100) + " % of its clients");
+        System.out.println("Synthetic release trains: " + story + " (--degraded-release none turns that off).");
         synchronized (feed) {
             feed.put("source", "synthetic population of " + clients + " clients, seed " + seed);
+            feed.put("releases", story);
             feed.put("backfillDone", progress.done());
         }
         if (progress.done()) {
@@ -235,6 +256,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println("Backfilled " + days + " days (" + producer.sent() + " records); now producing live pings.");
         live(population, producer, stop, now);
+    }
+
+    /** The release-train flags in the recorded feed source, when they differ from the defaults. */
+    private static String trainsSource(ReleaseTrains trains) {
+        return trains.cycleDays() == ReleaseTrains.DEFAULT_CYCLE_DAYS && trains.degradedRelease().equals(ReleaseTrains.NEWEST)
+            && trains.degradedShare() == ReleaseTrains.DEFAULT_DEGRADED_SHARE ? ""
+            : " cycle=" + trains.cycleDays() + " degraded=" + trains.degradedRelease() + " share=" + trains.degradedShare();
     }
 
     /** Sends pings, and one malformed record (for the dead-letter path) every so many. */
