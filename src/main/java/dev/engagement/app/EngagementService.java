@@ -9,6 +9,7 @@ import dev.engagement.query.Answers;
 import dev.engagement.query.PartitionQuery;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryService;
+import dev.engagement.query.Releases;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
@@ -74,10 +75,13 @@ public final class EngagementService implements AutoCloseable {
         queries.timeout(Durations.parse("engagement.query.timeout", config.setting("engagement.query.timeout")));
         this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(streamsConfig
             .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
+        // Release days are looked for over the days the stores keep.
+        Releases releases = new Releases(queries::queryAllGroups, this::latestDay, config.releaseDimension(),
+            config.releaseMinClients(), (int) config.retention().toDays(), limits.lowSampleClients());
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
             config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, metrics,
-            config.setting("engagement.http.token"));
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, releases,
+            metrics, config.setting("engagement.http.token"));
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");
