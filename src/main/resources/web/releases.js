@@ -215,8 +215,9 @@
       data.push(v.rows.map((r) => value(r, 'lower')));
       data.push(v.rows.map((r) => value(r, 'upper')));
       data.push(v.rows.map((r) => (r && r.lowSample ? value(r, 'estimate') : null)));
-      series.push({ label: v.label, stroke: color, width: 2, spanGaps: false });
-      series.push({ label: v.label + ' (incomplete)', stroke: color, width: 2, dash: [6, 4], spanGaps: false });
+      series.push({ label: v.label, stroke: color, width: 2, spanGaps: false, points: { show: false } });
+      series.push({ label: v.label + ' (incomplete)', stroke: color, width: 2, dash: [6, 4], spanGaps: false,
+        points: { show: false } });
       series.push({ label: v.label + ' lower', stroke: 'transparent', points: { show: false } });
       series.push({ label: v.label + ' upper', stroke: 'transparent', points: { show: false } });
       series.push({ label: v.label + ' (low sample)', stroke: '#888', paths: () => null,

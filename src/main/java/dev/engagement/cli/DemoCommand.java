@@ -51,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "20000", description = "Synthetic clients (default ${DEFAULT-VALUE}).")
     int clients;
 
-    @Option(names = "--days", defaultValue = "60", description = "Days of history to backfill (default ${DEFAULT-VALUE}).")
+    /** 90: three releases of a 4-week train start inside it, so the Releases view has three whole lines. */
+    @Option(names = "--days", defaultValue = "90", description = "Days of history to backfill (default ${DEFAULT-VALUE}).")
     int days;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic population.")
