@@ -3,6 +3,7 @@ package dev.engagement.cli;
 import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementService;
+import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.generate.Population;
@@ -13,6 +14,7 @@ import dev.engagement.registry.EmbeddedSchemaRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The embedded default: an in-process KRaft broker, the embedded schema registry, the streams app
@@ -166,7 +169,7 @@ final class DemoCommand implements Callable<Integer> {
      * recording the progress every {@value #PROGRESS_EVERY_LINES} lines once the broker acknowledged them.
      */
     private void replay(Path dir, boolean keep, FeedProgress progress, PingProducer producer, Map<String, Object> feed)
-        throws java.io.IOException {
+        throws IOException {
         if (progress.done()) {
             System.out.println("Resumed: the replay of " + pings + " had finished; the pings already in " + dir
                 + " are kept.");
@@ -236,7 +239,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Resuming the backfill after day " + progress.position() + " of " + days
                 + " (the days before were acknowledged before the interruption).");
         }
-        java.util.function.Consumer<dev.engagement.avro.Ping> send = withMalformedTrickle(producer);
+        Consumer<Ping> send = withMalformedTrickle(producer);
         FeedProgress at = progress;
         for (int d = days - 1 - (int) progress.position(); d >= 0 && !stop.get(); d--) {
             population.day(today.minusDays(d), Long.MIN_VALUE, now, send);
@@ -267,7 +270,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Sends pings, and one malformed record (for the dead-letter path) every so many. */
-    private static java.util.function.Consumer<dev.engagement.avro.Ping> withMalformedTrickle(PingProducer producer) {
+    private static Consumer<Ping> withMalformedTrickle(PingProducer producer) {
         long[] count = {0};
         return ping -> {
             producer.send(ping);
@@ -280,7 +283,7 @@ final class DemoCommand implements Callable<Integer> {
     /** Produces the population's pings as time passes, every second, until stopped. */
     private static void live(Population population, PingProducer producer, AtomicBoolean stop, long from)
         throws InterruptedException {
-        java.util.function.Consumer<dev.engagement.avro.Ping> send = withMalformedTrickle(producer);
+        Consumer<Ping> send = withMalformedTrickle(producer);
         while (!stop.get()) {
             Thread.sleep(Duration.ofSeconds(1).toMillis());
             long until = System.currentTimeMillis();
