@@ -1,43 +1,19 @@
 // Engagement dashboard: the chosen metric over time, one line per group, with its ~95 % band;
 // low-sample points hollow and grey, incomplete days dashed; the DAU and MAU behind a ratio below.
-// State lives in the URL. Plain script, one dependency (uPlot, served by the app).
+// State lives in the URL. Plain script, one dependency (uPlot, served by the app), and common.js.
 (function () {
   'use strict';
 
-  const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+  const { COLORS, params, $, api, showError, isoDay, addDays, draw } = window.EngagementUi;
+  const ui = window.EngagementUi;
   const TITLES = { er: 'Engagement ratio (DAU / MAU)', er_smoothed: 'Smoothed engagement ratio (mean DAU over 7 days / MAU)',
     dau: 'Daily active clients', wau: 'Weekly active clients (7 days)', mau: 'Monthly active clients (28 days)' };
   const isRatio = (m) => m === 'er' || m === 'er_smoothed';
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token');
   const state = { from: null, to: null, metric: 'er', groupBy: '', filters: {} };
   let dimensions = [];
   let mainChart = null;
   let countsChart = null;
   let lastAnswer = null;
-  let lastStatus = null;
-
-  const $ = (id) => document.getElementById(id);
-
-  function api(path) {
-    return fetch(path, { headers: token ? { Authorization: 'Bearer ' + token } : {} }).then(async (response) => {
-      let body = {};
-      try { body = await response.json(); } catch (e) { /* not JSON */ }
-      if (!response.ok) {
-        throw new Error(body.error || ('HTTP ' + response.status + ' from ' + path));
-      }
-      return body;
-    });
-  }
-
-  function showError(message) {
-    const box = $('error');
-    box.textContent = message;
-    box.hidden = !message;
-  }
-
-  function isoDay(date) { return date.toISOString().slice(0, 10); }
-  function addDays(day, n) { const d = new Date(day + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + n); return isoDay(d); }
 
   async function init() {
     let listing;
@@ -54,16 +30,13 @@
     state.from = params.get('from') || addDays(state.to, -59);
     state.metric = TITLES[params.get('metric')] ? params.get('metric') : 'er';
     state.groupBy = params.get('groupBy') || '';
-    for (const d of dimensions) {
-      const v = params.get(d.name);
-      if (v) { state.filters[d.name] = v.split(',').filter(Boolean); }
-    }
+    state.filters = ui.filtersFromUrl(dimensions);
     buildControls();
     writeUrl();
     await refresh();
-    await refreshStatus();
+    await ui.refreshStatus();
     setInterval(refresh, 5000);
-    setInterval(refreshStatus, 5000);
+    setInterval(ui.refreshStatus, 5000);
   }
 
   function buildControls() {
@@ -78,26 +51,7 @@
       groupBy.appendChild(option);
     }
     groupBy.value = state.groupBy;
-    const filters = $('filters');
-    for (const d of dimensions) {
-      const label = document.createElement('label');
-      label.textContent = d.name;
-      const select = document.createElement('select');
-      select.multiple = true;
-      select.id = 'filter-' + d.name;
-      select.dataset.dimension = d.name;
-      const values = new Set((d.values || []).map((v) => v.value));
-      (state.filters[d.name] || []).forEach((v) => values.add(v));
-      for (const value of values) {
-        const option = document.createElement('option');
-        option.value = value;
-        option.textContent = value;
-        option.selected = (state.filters[d.name] || []).includes(value);
-        select.appendChild(option);
-      }
-      label.appendChild(select);
-      filters.appendChild(label);
-    }
+    ui.buildFilters($('filters'), dimensions, state.filters);
     $('controls').addEventListener('change', () => { readControls(); writeUrl(); refresh(); });
   }
 
@@ -106,11 +60,7 @@
     state.to = $('to').value;
     state.metric = $('metric').value;
     state.groupBy = $('groupBy').value;
-    state.filters = {};
-    document.querySelectorAll('#filters select').forEach((select) => {
-      const chosen = Array.from(select.selectedOptions).map((o) => o.value);
-      if (chosen.length) { state.filters[select.dataset.dimension] = chosen; }
-    });
+    state.filters = ui.readFilters($('filters'));
   }
 
   function query(extra) {
@@ -119,14 +69,13 @@
     q.set('to', state.to);
     if (extra) { q.set('metrics', extra); } else { q.set('metric', state.metric); }
     if (state.groupBy) { q.set('groupBy', state.groupBy); }
-    for (const [name, values] of Object.entries(state.filters)) { q.set(name, values.join(',')); }
+    ui.setFilters(q, state.filters);
     return q;
   }
 
   function writeUrl() {
-    const q = query(null);
-    if (token) { q.set('token', token); }
-    history.replaceState(null, '', '?' + q.toString());
+    ui.writeUrl(query(null));
+    $('releasesLink').href = ui.link('/ui/releases.html', state.filters);
   }
 
   async function refresh() {
@@ -145,23 +94,6 @@
     if (lastAnswer && lastAnswer.fingerprint === fingerprint) { return; }
     lastAnswer = { answer, fingerprint };
     render(answer);
-  }
-
-  async function refreshStatus() {
-    try {
-      const s = await api('/v1/status');
-      const now = Date.now();
-      let rate = '';
-      if (lastStatus && s.pings.total >= lastStatus.total) {
-        rate = ' · ingest ' + Math.round((s.pings.total - lastStatus.total) * 1000 / (now - lastStatus.at)).toLocaleString() + ' pings/s';
-      }
-      lastStatus = { total: s.pings.total, at: now };
-      $('freshness').textContent = 'last ping ' + (s.lastIngestedTimestamp || 'none yet') + ' · consumer lag '
-        + (s.consumerLag === null || s.consumerLag === undefined ? '?' : s.consumerLag.toLocaleString()) + rate
-        + ' · streams ' + s.state;
-    } catch (e) {
-      $('freshness').textContent = 'status unavailable: ' + e.message;
-    }
   }
 
   /** Rows grouped into aligned arrays: one entry per day of the answer. */
@@ -211,7 +143,7 @@
       scales: { x: { time: true } }, cursor: { sync: { key: 'engagement' } },
       legend: { show: false }, hooks: { setCursor: [(u) => tooltip(u, days, groups, metric)] }
     }, data);
-    legend($('mainLegend'), groups, ''); 
+    ui.legend($('mainLegend'), groups.map((g) => g.label), '');
 
     const counts = $('countsSection');
     counts.hidden = !isRatio(metric);
@@ -229,7 +161,7 @@
         height: 220, series: cseries, axes: axes(false), scales: { x: { time: true } }, legend: { show: false },
         cursor: { sync: { key: 'engagement' } }, hooks: { setCursor: [(u) => tooltip(u, days, groups, metric)] }
       }, cdata);
-      legend($('countsLegend'), groups, ' — solid: DAU, dotted: MAU');
+      ui.legend($('countsLegend'), groups.map((g) => g.label), ' — solid: DAU, dotted: MAU');
     }
     window.engagement = {
       chart: mainChart, groups: groups.map((g) => g.label), days,
@@ -239,33 +171,8 @@
     };
   }
 
-  /** One swatch per group (the charts' own legends would list the band and marker series too). */
-  function legend(element, groups, note) {
-    element.innerHTML = '';
-    groups.forEach((g, gi) => {
-      const item = document.createElement('span');
-      item.className = 'swatch';
-      item.style.setProperty('--color', COLORS[gi % COLORS.length]);
-      item.textContent = g.label;
-      element.appendChild(item);
-    });
-    if (note) {
-      element.appendChild(document.createTextNode(note));
-    }
-  }
-
   function axes(ratio) {
     return [{}, { size: 70, values: (u, ticks) => ticks.map((v) => (ratio ? v.toFixed(2) : Math.round(v).toLocaleString())) }];
-  }
-
-  function draw(element, existing, options, data) {
-    const width = Math.max(400, element.clientWidth || 900);
-    if (existing && existing.series.length === options.series.length) {
-      existing.setData(data);
-      return existing;
-    }
-    if (existing) { existing.destroy(); }
-    return new uPlot(Object.assign({ width }, options), data, element);
   }
 
   function tooltip(u, days, groups, metric) {

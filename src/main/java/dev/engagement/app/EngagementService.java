@@ -10,6 +10,7 @@ import dev.engagement.query.PartitionQuery;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryService;
 import dev.engagement.query.WatchedSegments;
+import dev.engagement.query.Releases;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
@@ -83,10 +84,13 @@ public final class EngagementService implements AutoCloseable {
         config.watches().forEach((name, watch) -> watches.put(name, watch.filters()));
         this.watched = new WatchedSegments(watches, queries::query, config.graceDays(), clock, queryTimeout);
         Metrics.bindWatches(metrics, watched);
+        // Release days are looked for over the days the stores keep.
+        Releases releases = new Releases(queries::queryAllGroups, this::latestDay, config.releaseDimension(),
+            config.releaseMinClients(), (int) config.retention().toDays(), limits.lowSampleClients());
         this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
             config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, metrics,
-            config.setting("engagement.http.token"));
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, releases,
+            metrics, config.setting("engagement.http.token"));
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");

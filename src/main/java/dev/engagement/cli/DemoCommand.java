@@ -4,16 +4,19 @@ import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementService;
 import dev.engagement.config.ConfigException;
+import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.config.Watch;
 import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.generate.Population;
+import dev.engagement.generate.ReleaseTrains;
 import dev.engagement.ping.Days;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The embedded default: an in-process KRaft broker, the embedded schema registry, the streams app
@@ -54,11 +58,26 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "20000", description = "Synthetic clients (default ${DEFAULT-VALUE}).")
     int clients;
 
-    @Option(names = "--days", defaultValue = "60", description = "Days of history to backfill (default ${DEFAULT-VALUE}).")
+    /** 90: three releases of a 4-week train start inside it, so the Releases view has three whole lines. */
+    @Option(names = "--days", defaultValue = "90", description = "Days of history to backfill (default ${DEFAULT-VALUE}).")
     int days;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic population.")
     long seed;
+
+    @Option(names = "--release-cycle-days", defaultValue = "28",
+        description = "Days between releases of the synthetic release trains (default ${DEFAULT-VALUE}).")
+    int releaseCycleDays;
+
+    @Option(names = "--degraded-release", defaultValue = ReleaseTrains.NEWEST,
+        description = "Make one release less engaging for a share of its clients, the story the Releases view finds:"
+            + " newest (the newest release at least a week old today), a version such as 136.0, or none to turn it off"
+            + " (default ${DEFAULT-VALUE}).")
+    String degradedRelease;
+
+    @Option(names = "--degraded-share", defaultValue = "0.5",
+        description = "Share of the degraded release's clients it affects (default ${DEFAULT-VALUE}).")
+    double degradedShare;
 
     @Option(names = "--watch", paramLabel = "NAME=FILTER", description = "A watched segment whose DAU, MAU and ER are"
         + " gauges on /metrics, the filter in /v1/engagement's query-string form (e.g. --watch 'release-linux=channel"
@@ -91,6 +110,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> watchSettings = watchSettings();
+        ReleaseTrains trains = new ReleaseTrains(releaseCycleDays, degradedRelease, degradedShare); // fails before starting
         boolean keep = dataDir != null;
         Path dir = keep ? dataDir : Files.createTempDirectory("engagement-demo");
         Files.createDirectories(dir);
@@ -152,7 +172,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  status: " + url + "/v1/status   (Ctrl-C to stop)");
 
         String source = pings != null ? "file:" + pings.toAbsolutePath().normalize()
-            : "generator clients=" + clients + " days=" + days + " seed=" + seed;
+            : "generator clients=" + clients + " days=" + days + " seed=" + seed + trainsSource(trains);
         FeedProgress recorded = keep ? FeedProgress.read(dir) : null;
         if (resumed && (recorded == null || !recorded.source().equals(source))) {
             // A data directory of an earlier version (no recorded progress), or fed by other flags.
@@ -164,7 +184,7 @@ final class DemoCommand implements Callable<Integer> {
                 feed.put("done", true);
             }
             if (pings == null) {
-                live(new Population(clients, today.minusDays(days - 1L), days, seed), producer, stop,
+                live(new Population(clients, today.minusDays(days - 1L), days, seed, trains), producer, stop,
                     System.currentTimeMillis());
             }
         } else if (pings != null) {
@@ -172,7 +192,7 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             FeedProgress progress = recorded != null ? recorded
                 : new FeedProgress(source, 0, false, System.currentTimeMillis());
-            generate(dir, keep, progress, producer, feed, stop);
+            generate(dir, keep, progress, trains, producer, feed, stop);
         }
         stopped.await();
         return 0;
@@ -183,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
      * recording the progress every {@value #PROGRESS_EVERY_LINES} lines once the broker acknowledged them.
      */
     private void replay(Path dir, boolean keep, FeedProgress progress, PingProducer producer, Map<String, Object> feed)
-        throws java.io.IOException {
+        throws IOException {
         if (progress.done()) {
             System.out.println("Resumed: the replay of " + pings + " had finished; the pings already in " + dir
                 + " are kept.");
@@ -229,13 +249,18 @@ final class DemoCommand implements Callable<Integer> {
      * Backfills {@link #days} days (continuing an interrupted backfill after its last recorded day,
      * with the same clock, so the same pings), then keeps producing live pings every second.
      */
-    private void generate(Path dir, boolean keep, FeedProgress progress, PingProducer producer,
+    private void generate(Path dir, boolean keep, FeedProgress progress, ReleaseTrains trains, PingProducer producer,
                           Map<String, Object> feed, AtomicBoolean stop) throws InterruptedException {
         long now = progress.now();
         LocalDate today = Days.toDate(Days.ofMillis(now));
-        Population population = new Population(clients, today.minusDays(days - 1L), days, seed);
+        Population population = new Population(clients, today.minusDays(days - 1L), days, seed, trains);
+        String degraded = trains.degradedVersion(today);
+        String story = "release " + trains.release(today) + (degraded == null ? "" : "; " + degraded
+            + " is less engaging for " + Math.round(trains.degradedShare() * 100) + " % of its clients");
+        System.out.println("Synthetic release trains: " + story + " (--degraded-release none turns that off).");
         synchronized (feed) {
             feed.put("source", "synthetic population of " + clients + " clients, seed " + seed);
+            feed.put("releases", story);
             feed.put("backfillDone", progress.done());
         }
         if (progress.done()) {
@@ -248,7 +273,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Resuming the backfill after day " + progress.position() + " of " + days
                 + " (the days before were acknowledged before the interruption).");
         }
-        java.util.function.Consumer<dev.engagement.avro.Ping> send = withMalformedTrickle(producer);
+        Consumer<Ping> send = withMalformedTrickle(producer);
         FeedProgress at = progress;
         for (int d = days - 1 - (int) progress.position(); d >= 0 && !stop.get(); d--) {
             population.day(today.minusDays(d), Long.MIN_VALUE, now, send);
@@ -271,8 +296,15 @@ final class DemoCommand implements Callable<Integer> {
         live(population, producer, stop, now);
     }
 
+    /** The release-train flags in the recorded feed source, when they differ from the defaults. */
+    private static String trainsSource(ReleaseTrains trains) {
+        return trains.cycleDays() == ReleaseTrains.DEFAULT_CYCLE_DAYS && trains.degradedRelease().equals(ReleaseTrains.NEWEST)
+            && trains.degradedShare() == ReleaseTrains.DEFAULT_DEGRADED_SHARE ? ""
+            : " cycle=" + trains.cycleDays() + " degraded=" + trains.degradedRelease() + " share=" + trains.degradedShare();
+    }
+
     /** Sends pings, and one malformed record (for the dead-letter path) every so many. */
-    private static java.util.function.Consumer<dev.engagement.avro.Ping> withMalformedTrickle(PingProducer producer) {
+    private static Consumer<Ping> withMalformedTrickle(PingProducer producer) {
         long[] count = {0};
         return ping -> {
             producer.send(ping);
@@ -285,7 +317,7 @@ final class DemoCommand implements Callable<Integer> {
     /** Produces the population's pings as time passes, every second, until stopped. */
     private static void live(Population population, PingProducer producer, AtomicBoolean stop, long from)
         throws InterruptedException {
-        java.util.function.Consumer<dev.engagement.avro.Ping> send = withMalformedTrickle(producer);
+        Consumer<Ping> send = withMalformedTrickle(producer);
         while (!stop.get()) {
             Thread.sleep(Duration.ofSeconds(1).toMillis());
             long until = System.currentTimeMillis();

@@ -3,6 +3,7 @@ package dev.engagement.cli;
 import dev.engagement.avro.Ping;
 import dev.engagement.generate.JsonLinesPings;
 import dev.engagement.generate.Population;
+import dev.engagement.generate.ReleaseTrains;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +23,7 @@ import java.util.function.Consumer;
 /** Writes the synthetic population to a JSON Lines file or a topic. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = "Generate the synthetic population (skewed segments, returning and churning clients, weekly"
-        + " seasonality, a trickle of late pings) to a JSON Lines file (--out) or a Kafka topic (--bootstrap-servers).")
+        + " seasonality, release trains, a trickle of late pings) to a JSON Lines file (--out) or a Kafka topic (--bootstrap-servers).")
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--clients", defaultValue = "20000", description = "Clients (default ${DEFAULT-VALUE}).")
@@ -40,6 +41,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "0", description = "Most pings per second (default 0: as fast as possible).")
     int rate;
 
+    @Option(names = "--release-cycle-days", defaultValue = "28",
+        description = "Days between releases of the synthetic release trains (default ${DEFAULT-VALUE}).")
+    int releaseCycleDays;
+
+    @Option(names = "--degraded-release", defaultValue = ReleaseTrains.NONE,
+        description = "Make one release less engaging for a share of its clients: none, newest (the newest release"
+            + " at least a week old on the last day) or a version such as 136.0 (default ${DEFAULT-VALUE}).")
+    String degradedRelease;
+
+    @Option(names = "--degraded-share", defaultValue = "0.5",
+        description = "Share of the degraded release's clients it affects (default ${DEFAULT-VALUE}).")
+    double degradedShare;
+
     @Option(names = "--out", description = "Write JSON Lines here instead of producing to Kafka.")
     Path out;
 
@@ -52,7 +66,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give exactly one of --out FILE or --bootstrap-servers");
         }
         LocalDate last = end != null ? end : LocalDate.now(ZoneOffset.UTC).minusDays(1);
-        Population population = new Population(clients, last.minusDays(days - 1L), days, seed);
+        ReleaseTrains trains = new ReleaseTrains(releaseCycleDays, degradedRelease, degradedShare);
+        Population population = new Population(clients, last.minusDays(days - 1L), days, seed, trains);
         long[] count = {0};
         long started = System.nanoTime();
         if (out != null) {
@@ -72,8 +87,11 @@ final class GenerateCommand implements Callable<Integer> {
                 producer.flush();
             }
         }
-        System.out.printf("generate: %,d pings from %,d clients over %d days ending %s, %.1f s%n",
-            count[0], clients, days, last, (System.nanoTime() - started) / 1e9);
+        String degraded = trains.degradedVersion(last);
+        System.out.printf("generate: %,d pings from %,d clients over %d days ending %s (release %s%s), %.1f s%n",
+            count[0], clients, days, last, trains.release(last),
+            degraded == null ? "" : "; " + degraded + " degraded for " + Math.round(degradedShare * 100) + " % of its clients",
+            (System.nanoTime() - started) / 1e9);
         return 0;
     }
 

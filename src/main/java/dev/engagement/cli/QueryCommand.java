@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -19,13 +20,15 @@ import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 
 /** Asks a running instance and prints a table (or the raw JSON). */
-@Command(name = "query", mixinStandardHelpOptions = true, description = "Query DAU / WAU / MAU / ER from a running instance.")
+@Command(name = "query", mixinStandardHelpOptions = true, description = "Query DAU / WAU / MAU / ER from a running instance.",
+    subcommands = QueryReleasesCommand.class)
 final class QueryCommand implements Callable<Integer> {
 
-    @Option(names = "--from", required = true, description = "First day, YYYY-MM-DD.")
+    // Checked in call(), not by picocli: "query releases" has no --from / --to.
+    @Option(names = "--from", description = "First day, YYYY-MM-DD (required).")
     String from;
 
-    @Option(names = "--to", required = true, description = "Last day, YYYY-MM-DD.")
+    @Option(names = "--to", description = "Last day, YYYY-MM-DD (required).")
     String to;
 
     @Option(names = "--where", description = "A filter, dimension=v1,v2 (repeatable).")
@@ -49,6 +52,10 @@ final class QueryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (from == null || to == null) {
+            System.err.println("engagement: query needs --from and --to (or: query releases ...)");
+            return 2;
+        }
         StringJoiner q = new StringJoiner("&");
         q.add("from=" + enc(from)).add("to=" + enc(to));
         if (metrics != null) {
@@ -57,20 +64,10 @@ final class QueryCommand implements Callable<Integer> {
         if (groupBy != null) {
             q.add("groupBy=" + enc(groupBy));
         }
-        for (String w : where) {
-            int eq = w.indexOf('=');
-            if (eq <= 0) {
-                System.err.println("engagement: --where takes dimension=value[,value], got '" + w + "'");
-                return 2;
-            }
-            q.add(enc(w.substring(0, eq)) + "=" + enc(w.substring(eq + 1)));
+        if (!addPairs(q, where, "--where", "dimension=value[,value]")) {
+            return 2;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/v1/engagement?" + q))
-            .timeout(Duration.ofSeconds(60));
-        if (token != null && !token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = get(url + "/v1/engagement?" + q, token);
         JsonNode root = new ObjectMapper().readTree(response.body());
         if (response.statusCode() != 200) {
             System.err.println("engagement: " + response.statusCode() + ": " + root.path("error").asText(response.body()));
@@ -82,6 +79,28 @@ final class QueryCommand implements Callable<Integer> {
         }
         print(root);
         return 0;
+    }
+
+    /** Adds {@code key=value} pairs as query parameters; false (after saying why) when one has no '='. */
+    static boolean addPairs(StringJoiner q, List<String> pairs, String option, String form) {
+        for (String w : pairs) {
+            int eq = w.indexOf('=');
+            if (eq <= 0) {
+                System.err.println("engagement: " + option + " takes " + form + ", got '" + w + "'");
+                return false;
+            }
+            q.add(enc(w.substring(0, eq)) + "=" + enc(w.substring(eq + 1)));
+        }
+        return true;
+    }
+
+    /** GETs a URL, with the bearer token when there is one. */
+    static HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+        if (token != null && !token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void print(JsonNode root) {
@@ -123,7 +142,7 @@ final class QueryCommand implements Callable<Integer> {
         }
     }
 
-    private static String enc(String s) {
+    static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }

@@ -106,7 +106,9 @@ public record EngagementConfig(
         Map.entry("engagement.query.max-range-days", "400"),
         Map.entry("engagement.query.max-groups", "1000"),
         Map.entry("engagement.query.cache-entries", "100000"),
-        Map.entry("engagement.query.timeout", "30s"));
+        Map.entry("engagement.query.timeout", "30s"),
+        Map.entry("engagement.release.dimension", "app_version"),
+        Map.entry("engagement.release.min-clients", "100"));
 
     public EngagementConfig {
         dimensions = List.copyOf(dimensions);
@@ -171,6 +173,12 @@ public record EngagementConfig(
             int cap = all.containsKey(capKey) ? integer(all, capKey, 0) : defaultCap;
             dimensions.add(new Dimension(name, cap));
         }
+        String releaseDimension = all.get("engagement.release.dimension");
+        if (releaseDimension != null && dimensions.stream().noneMatch(d -> d.name().equals(releaseDimension))) {
+            throw new ConfigException("engagement.release.dimension: '" + releaseDimension + "' is not one of"
+                + " engagement.dimensions " + dimensions.stream().map(Dimension::name).toList());
+        }
+        integer(all, "engagement.release.min-clients", 1);
         int lgK = integer(all, "engagement.sketch.lg-k", 4);
         if (lgK > 21) {
             throw new ConfigException("engagement.sketch.lg-k: must be between 4 and 21, got " + lgK);
@@ -216,6 +224,24 @@ public record EngagementConfig(
             integer(s, key, 0);
         }
         return s;
+    }
+
+    /**
+     * The dimension whose values are releases ({@code engagement.release.dimension}, default
+     * {@code app_version}): {@code /v1/releases} compares its values. When set, it must be one of the
+     * dimensions (checked at load); the default may name none, and then {@code /v1/releases} asks for
+     * a {@code dimension}.
+     */
+    public String releaseDimension() {
+        return settings.get("engagement.release.dimension");
+    }
+
+    /**
+     * The DAU over all segments that makes a version's release day ({@code engagement.release.min-clients},
+     * default 100, at least 1; checked at load).
+     */
+    public int releaseMinClients() {
+        return Integer.parseInt(settings.get("engagement.release.min-clients"));
     }
 
     /** An integer {@code engagement.*} setting. */

@@ -8,6 +8,10 @@ import dev.engagement.query.PartitionAnswer;
 import dev.engagement.query.PartitionAnswerCodec;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryService;
+import dev.engagement.query.ReleaseAnswer;
+import dev.engagement.query.ReleaseMetric;
+import dev.engagement.query.ReleaseQuery;
+import dev.engagement.query.Releases;
 import dev.engagement.sketch.Estimate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,6 +57,8 @@ import java.util.function.Supplier;
  * The HTTP API.
  * <ul>
  *   <li>{@code GET /v1/engagement?from&to[&metrics][&groupBy][&<dimension>=v1,v2]}: rows per group and day;</li>
+ *   <li>{@code GET /v1/releases[?dimension][&versions][&ages][&metrics][&compareAge][&release.<version>=day][&<dimension>=v1,v2]}:
+ *   versions by days since release, and the newest beside the previous one at the same age;</li>
  *   <li>{@code GET /v1/dimensions[?limit=N]}: the dimensions and their top values by 28-day clients;</li>
  *   <li>{@code GET /v1/status}: streams state, ping counts by outcome, lag, last ingested time;</li>
  *   <li>{@code GET /health/live} (503 once the streams stopped on an error), {@code GET /health/ready}
@@ -69,7 +75,7 @@ import java.util.function.Supplier;
  * bounded queue, and health checks apart from all three, so that no kind of request waits behind
  * another:
  * <ul>
- *   <li><i>queries</i> ({@code /v1/engagement}, {@code /v1/dimensions}): {@value #MAX_CONCURRENT_QUERIES}
+ *   <li><i>queries</i> ({@code /v1/engagement}, {@code /v1/releases}, {@code /v1/dimensions}): {@value #MAX_CONCURRENT_QUERIES}
  *   answered at once; up to {@value #MAX_WAITING_QUERIES} more wait their turn, first come first
  *   served, holding no thread. Beyond that a query is refused at once, and one that waited over
  *   {@value #QUEUE_WAIT_SECONDS} s is refused unrun: both get 503 with {@code Retry-After: 1} and a
@@ -148,8 +154,9 @@ public final class ApiServer implements AutoCloseable {
     private final BooleanSupplier ready;
     private final BooleanSupplier live;
     private final Supplier<LocalDate> latestDay;
+    private final Releases releases;
 
-    private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/dimensions", "/v1/status",
+    private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/releases", "/v1/dimensions", "/v1/status",
         "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
 
     private final PrometheusMeterRegistry metrics;
@@ -165,21 +172,31 @@ public final class ApiServer implements AutoCloseable {
      * @param status    the status document, as plain JSON-able values
      * @param ready     whether the streams are RUNNING
      * @param latestDay the newest day with data (for {@code /v1/dimensions})
+     * @param releases  answers {@code /v1/releases}
      */
     public ApiServer(InetSocketAddress bind, QueryService queries, List<String> dimensions, QueryLimits limits,
                      Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
-                     Supplier<LocalDate> latestDay,
+                     Supplier<LocalDate> latestDay, Releases releases,
                      PrometheusMeterRegistry metrics, String token)
         throws IOException {
-        this(bind, Queries.of(queries), dimensions, limits, status, ready, live, latestDay, metrics, token,
+        this(bind, Queries.of(queries), dimensions, limits, status, ready, live, latestDay, releases, metrics, token,
             Duration.ofSeconds(QUEUE_WAIT_SECONDS));
     }
 
-    /** As the public constructor, over any {@link Queries} and with a given longest wait (tests). */
+    /** As the public constructor, over any {@link Queries}, with no releases and a given longest wait (tests). */
     ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
               Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
               Supplier<LocalDate> latestDay, PrometheusMeterRegistry metrics, String token, Duration maxWait)
         throws IOException {
+        this(bind, queries, dimensions, limits, status, ready, live, latestDay, null, metrics, token, maxWait);
+    }
+
+    private ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
+                      Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
+                      Supplier<LocalDate> latestDay, Releases releases, PrometheusMeterRegistry metrics, String token,
+                      Duration maxWait)
+        throws IOException {
+        this.releases = releases;
         this.metrics = metrics;
         this.expectedAuthorization = token == null || token.isEmpty() ? null
             : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -221,7 +238,7 @@ public final class ApiServer implements AutoCloseable {
         if (path.startsWith("/internal/")) {
             return internalLane;
         }
-        if (path.equals("/v1/engagement") || path.equals("/v1/dimensions")) {
+        if (path.equals("/v1/engagement") || path.equals("/v1/releases") || path.equals("/v1/dimensions")) {
             return queryLane;
         }
         return otherLane;
@@ -365,6 +382,13 @@ public final class ApiServer implements AutoCloseable {
         Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
         switch (path) {
             case "/v1/engagement" -> send(exchange, 200, engagement(params));
+            case "/v1/releases" -> {
+                if (releases == null) {
+                    send(exchange, 404, error("no such endpoint: " + path));
+                } else {
+                    send(exchange, 200, releases(params));
+                }
+            }
             case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
             case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
             case "/health/live" -> {
@@ -479,6 +503,65 @@ public final class ApiServer implements AutoCloseable {
         }
         root.put("tookMs", (System.nanoTime() - start) / 1_000_000);
         return JSON.writeValueAsBytes(root);
+    }
+
+    /** {@code /v1/releases}: parses, asks {@link Releases}, writes the answer as JSON (see the README). */
+    private byte[] releases(Map<String, List<String>> params) throws IOException {
+        long start = System.nanoTime();
+        ReleaseQuery query = ReleaseQuery.parse(params, dimensions, releases.defaultDimension(), limits);
+        ReleaseAnswer answer = releases.answer(query);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("dimension", query.dimension());
+        ObjectNode filters = root.putObject("filters");
+        query.filters().forEach((k, v) -> {
+            ArrayNode values = filters.putArray(k);
+            v.forEach(values::add);
+        });
+        ArrayNode metrics = root.putArray("metrics");
+        query.metrics().forEach(m -> metrics.add(m.jsonName()));
+        root.putObject("ages").put("from", query.fromAge()).put("to", query.toAge());
+        root.put("newestDay", answer.newestDay() == null ? null : answer.newestDay().toString());
+        ArrayNode versions = root.putArray("versions");
+        for (ReleaseAnswer.Version v : answer.versions()) {
+            versions.addObject().put("version", v.version()).put("releaseDay", v.releaseDay().toString())
+                .put("releaseDayGiven", v.given()).put("age", v.age());
+        }
+        root.put("complete", answer.complete());
+        ObjectNode partitions = root.putObject("partitions").put("total", answer.partitions())
+            .put("answered", answer.partitionsAnswered());
+        ArrayNode standby = partitions.putArray("standby");
+        answer.standbyPartitions().forEach(standby::add);
+        root.put("lowSampleThreshold", answer.lowSampleThreshold());
+        ArrayNode rows = root.putArray("rows");
+        for (ReleaseAnswer.Row row : answer.rows()) {
+            ObjectNode r = rows.addObject().put("version", row.version()).put("age", row.age())
+                .put("day", row.day().toString());
+            row.metrics().forEach((m, e) -> estimate(r.putObject(m.jsonName()), e));
+            r.put("lowSample", row.lowSample()).put("complete", row.complete());
+        }
+        ReleaseAnswer.Comparison c = answer.comparison();
+        if (c == null) {
+            root.putNull("comparison");
+            root.put("comparisonNote", answer.comparisonNote());
+        } else {
+            ObjectNode comparison = root.putObject("comparison").put("age", c.age());
+            comparison.putObject("newer").put("version", c.newer()).put("day", c.newerDay().toString());
+            comparison.putObject("older").put("version", c.older()).put("day", c.olderDay().toString());
+            ObjectNode compared = comparison.putObject("metrics");
+            for (Map.Entry<ReleaseMetric, ReleaseAnswer.Compared> e : c.metrics().entrySet()) {
+                ObjectNode m = compared.putObject(e.getKey().jsonName());
+                estimate(m.putObject("newer"), e.getValue().newer());
+                estimate(m.putObject("older"), e.getValue().older());
+                estimate(m.putObject("difference"), e.getValue().difference());
+                m.put("significant", e.getValue().significant());
+            }
+        }
+        root.put("tookMs", (System.nanoTime() - start) / 1_000_000);
+        return JSON.writeValueAsBytes(root);
+    }
+
+    private static void estimate(ObjectNode node, Estimate e) {
+        node.put("estimate", e.estimate()).put("lower", e.lower()).put("upper", e.upper());
     }
 
     private byte[] dimensions(Map<String, List<String>> params) throws IOException {

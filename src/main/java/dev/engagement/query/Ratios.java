@@ -59,6 +59,25 @@ public final class Ratios {
         return new Estimate(mean, Math.max(0, mean - 2 * sd), mean + 2 * sd);
     }
 
+    /**
+     * {@code a - b} for two estimates whose errors are independent (such as two versions' metrics: on a
+     * day, their client sets are disjoint), with ~95 % bounds: the difference ± 2 SD, where the two
+     * standard deviations, each read off its estimate's bounds as {@code (upper - lower) / 4}, add in
+     * quadrature. Adding the two intervals instead would be far too wide.
+     */
+    public static Estimate difference(Estimate a, Estimate b) {
+        double d = a.estimate() - b.estimate();
+        double sa = sd(a);
+        double sb = sd(b);
+        double sd = Math.sqrt(sa * sa + sb * sb);
+        return new Estimate(d, d - 2 * sd, d + 2 * sd);
+    }
+
+    /** The standard deviation read off two-sigma bounds: a quarter of their width. */
+    static double sd(Estimate e) {
+        return (e.upper() - e.lower()) / 4;
+    }
+
     /** The relative standard deviation read off two-sigma bounds. */
     static double relativeSd(Estimate e) {
         return e.estimate() <= 0 ? 0 : (e.upper() - e.lower()) / 4 / e.estimate();
