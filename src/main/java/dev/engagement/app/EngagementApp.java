@@ -198,7 +198,7 @@ public final class EngagementApp implements AutoCloseable {
      * protocol stays.
      */
     static String instanceId(EngagementConfig config, Properties streamsProps) throws IOException {
-        String configured = config.setting("engagement.instance-id");
+        String configured = config.instanceId();
         if (configured != null && !configured.isBlank()) {
             return configured.trim();
         }
@@ -230,11 +230,11 @@ public final class EngagementApp implements AutoCloseable {
      * instances can reach it for scatter-gather. With a wildcard bind, the host name.
      */
     static String defaultApplicationServer(EngagementConfig config) {
-        int port = config.intSetting("engagement.http.port");
+        int port = config.http().port();
         if (port == 0) {
             return null;
         }
-        String bind = config.setting("engagement.http.bind");
+        String bind = config.http().bind();
         if (bind.equals("0.0.0.0") || bind.equals("::")) {
             try {
                 bind = java.net.InetAddress.getLocalHost().getHostName();

@@ -69,14 +69,12 @@ public final class EngagementService implements AutoCloseable {
         this.group = streamsConfig.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         String server = streamsConfig.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
-        QueryLimits limits = new QueryLimits(config.intSetting("engagement.query.max-range-days"),
-            config.intSetting("engagement.query.max-groups"), config.intSetting("engagement.query.low-sample-clients"),
-            QueryLimits.DEFAULTS.maxParamLength());
+        QueryLimits limits = QueryLimits.of(config.query());
         this.queries = new QueryService(app.streams(), EngagementTopology.SKETCH_STORE, config.pingsTopic(), partitions::current,
-            self, new HttpPeerClient(Duration.ofSeconds(10), config.setting("engagement.http.token")),
-            new PartitionQuery(config.dimensionNames(), config.lgK(), config.intSetting("engagement.query.cache-entries")),
+            self, new HttpPeerClient(Duration.ofSeconds(10), config.http().token()),
+            new PartitionQuery(config.dimensionNames(), config.lgK(), config.query().cacheEntries()),
             new Answers(config.lgK(), limits));
-        Duration queryTimeout = Durations.parse("engagement.query.timeout", config.setting("engagement.query.timeout"));
+        Duration queryTimeout = config.query().timeout();
         queries.timeout(queryTimeout);
         this.metrics = Metrics.create(app.streams(), app.counters(), Path.of(streamsConfig
             .getProperty(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams")));
@@ -85,12 +83,12 @@ public final class EngagementService implements AutoCloseable {
         this.watched = new WatchedSegments(watches, queries::query, config.graceDays(), clock, queryTimeout);
         Metrics.bindWatches(metrics, watched);
         // Release days are looked for over the days the stores keep.
-        Releases releases = new Releases(queries::queryAllGroups, this::latestDay, config.releaseDimension(),
-            config.releaseMinClients(), (int) config.retention().toDays(), limits.lowSampleClients());
-        this.api = new ApiServer(new InetSocketAddress(config.setting("engagement.http.bind"),
-            config.intSetting("engagement.http.port")), queries, config.dimensionNames(), limits, this::status,
+        Releases releases = new Releases(queries::queryAllGroups, this::latestDay, config.release().dimension(),
+            config.release().minClients(), (int) config.retention().toDays(), limits.lowSampleClients());
+        this.api = new ApiServer(new InetSocketAddress(config.http().bind(),
+            config.http().port()), queries, config.dimensionNames(), limits, this::status,
             () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, releases,
-            metrics, config.setting("engagement.http.token"));
+            metrics, config.http().token());
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");

@@ -130,12 +130,10 @@ final class FreshnessBench {
 
         IngestCounters counters = new IngestCounters();
         KafkaStreams streams = new KafkaStreams(EngagementTopology.build(config, registry, counters, partitions), props);
-        QueryLimits limits = new QueryLimits(config.intSetting("engagement.query.max-range-days"),
-            config.intSetting("engagement.query.max-groups"), config.intSetting("engagement.query.low-sample-clients"),
-            QueryLimits.DEFAULTS.maxParamLength());
+        QueryLimits limits = QueryLimits.of(config.query());
         try (QueryService queries = new QueryService(streams, EngagementTopology.SKETCH_STORE, config.pingsTopic(),
             partitions, null, NO_PEERS, new PartitionQuery(config.dimensionNames(), config.lgK(),
-            config.intSetting("engagement.query.cache-entries")), new Answers(config.lgK(), limits))) {
+            config.query().cacheEntries()), new Answers(config.lgK(), limits))) {
             streams.start();
             awaitRunning(streams, Duration.ofMinutes(1));
             Markers markers = new Markers(settings.freshnessSeconds() * MARKERS_PER_SECOND, partitions,

@@ -47,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
             failed.set(true);
             stopped.countDown();
         });
-        System.out.println("Engagement is up: http://" + parsed.setting("engagement.http.bind") + ":" + service.httpPort());
+        System.out.println("Engagement is up: http://" + parsed.http().bind() + ":" + service.httpPort());
         stopped.await();
         if (failed.get()) {
             String refused = AuthenticationFailures.describe(service.app().fatalError(), parsed.kafka());

@@ -37,7 +37,11 @@ import java.util.TreeMap;
  * @param schemaRegistryUserInfo {@code user:password} for the registry's basic authentication, or empty
  * @param topicPartitions   partitions of the pings topic when Engagement creates it
  * @param topicReplication  replication factor of created topics; -1 for the broker's default
- * @param settings          every {@code engagement.*} value, defaults included (for the HTTP and query settings)
+ * @param maxLiveSketches   live sketches a task keeps in memory before it writes and drops them all
+ * @param instanceId        this instance's stable id ({@code group.instance.id}), or empty: derived from the state directory
+ * @param http              the HTTP API's settings
+ * @param query             the query layer's settings
+ * @param release           the settings of {@code /v1/releases}
  * @param watches           the watched segments ({@code engagement.watch.<name>}), by name
  * @param kafka             the pass-through Kafka properties
  */
@@ -57,7 +61,11 @@ public record EngagementConfig(
     String schemaRegistryUserInfo,
     int topicPartitions,
     short topicReplication,
-    Map<String, String> settings,
+    int maxLiveSketches,
+    String instanceId,
+    HttpSettings http,
+    QuerySettings query,
+    ReleaseSettings release,
     Map<String, Watch> watches,
     Map<String, String> kafka) {
 
@@ -113,7 +121,6 @@ public record EngagementConfig(
     public EngagementConfig {
         dimensions = List.copyOf(dimensions);
         kafka = Map.copyOf(kafka);
-        settings = Map.copyOf(settings);
         watches = Collections.unmodifiableMap(new TreeMap<>(watches));
         if (dimensions.isEmpty()) {
             throw new ConfigException("engagement.dimensions: at least one dimension is needed");
@@ -178,7 +185,6 @@ public record EngagementConfig(
             throw new ConfigException("engagement.release.dimension: '" + releaseDimension + "' is not one of"
                 + " engagement.dimensions " + dimensions.stream().map(Dimension::name).toList());
         }
-        integer(all, "engagement.release.min-clients", 1);
         int lgK = integer(all, "engagement.sketch.lg-k", 4);
         if (lgK > 21) {
             throw new ConfigException("engagement.sketch.lg-k: must be between 4 and 21, got " + lgK);
@@ -207,51 +213,16 @@ public record EngagementConfig(
             all.getOrDefault("engagement.schema-registry.basic-auth-user-info", ""),
             integer(all, "engagement.topic.partitions", 1),
             (short) integer(all, "engagement.topic.replication-factor", -1),
-            settings(all),
+            integer(all, "engagement.max-live-sketches", 2),
+            all.getOrDefault("engagement.instance-id", ""),
+            new HttpSettings(get(all, "engagement.http.bind"), integer(all, "engagement.http.port", 0),
+                all.getOrDefault("engagement.http.token", "")),
+            new QuerySettings(integer(all, "engagement.query.low-sample-clients", 0),
+                integer(all, "engagement.query.max-range-days", 1), integer(all, "engagement.query.max-groups", 1),
+                integer(all, "engagement.query.cache-entries", 0), positive(all, "engagement.query.timeout")),
+            new ReleaseSettings(get(all, "engagement.release.dimension"), integer(all, "engagement.release.min-clients", 1)),
             watches,
             kafka);
-    }
-
-    private static Map<String, String> settings(Map<String, String> all) {
-        Map<String, String> s = new TreeMap<>(KEYS);
-        all.forEach((k, v) -> {
-            if (k.startsWith(PREFIX) && !DEPRECATED.containsKey(k)) {
-                s.put(k, v);
-            }
-        });
-        for (String key : List.of("engagement.http.port", "engagement.max-live-sketches", "engagement.query.low-sample-clients",
-            "engagement.query.max-range-days", "engagement.query.max-groups", "engagement.query.cache-entries")) {
-            integer(s, key, 0);
-        }
-        return s;
-    }
-
-    /**
-     * The dimension whose values are releases ({@code engagement.release.dimension}, default
-     * {@code app_version}): {@code /v1/releases} compares its values. When set, it must be one of the
-     * dimensions (checked at load); the default may name none, and then {@code /v1/releases} asks for
-     * a {@code dimension}.
-     */
-    public String releaseDimension() {
-        return settings.get("engagement.release.dimension");
-    }
-
-    /**
-     * The DAU over all segments that makes a version's release day ({@code engagement.release.min-clients},
-     * default 100, at least 1; checked at load).
-     */
-    public int releaseMinClients() {
-        return Integer.parseInt(settings.get("engagement.release.min-clients"));
-    }
-
-    /** An integer {@code engagement.*} setting. */
-    public int intSetting(String key) {
-        return Integer.parseInt(settings.get(key));
-    }
-
-    /** A string {@code engagement.*} setting. */
-    public String setting(String key) {
-        return settings.get(key);
     }
 
     /** The settings as {@code key=value} lines for the start-up log, with secrets masked. */
@@ -264,8 +235,11 @@ public record EngagementConfig(
             + Durations.format(latenessWindow) + " retention=" + Durations.format(retention));
         lines.add("engagement.schema-registry.url: " + schemaRegistryUrl
             + (schemaRegistryUserInfo.isEmpty() ? "" : " (basic auth: ****)"));
-        lines.add("engagement.http: " + settings.get("engagement.http.bind") + ":" + settings.get("engagement.http.port")
-            + (settings.getOrDefault("engagement.http.token", "").isEmpty() ? " (no token)" : " (bearer token: ****)"));
+        lines.add("engagement.http: " + http.bind() + ":" + http.port()
+            + (http.hasToken() ? " (bearer token: ****)" : " (no token)"));
+        lines.add("engagement.query: timeout=" + Durations.format(query.timeout()) + " low-sample-clients="
+            + query.lowSampleClients() + " max-range-days=" + query.maxRangeDays() + " max-groups=" + query.maxGroups()
+            + " cache-entries=" + query.cacheEntries());
         watches.values().forEach(w -> lines.add(Watch.PREFIX + w.name() + ": " + w.filters()));
         kafka.forEach((k, v) -> lines.add(k + "=" + (isSecret(k) ? "****" : v)));
         return lines;
@@ -313,6 +287,14 @@ public record EngagementConfig(
         } catch (NumberFormatException e) {
             throw new ConfigException(key + ": '" + text + "' is not an integer");
         }
+    }
+
+    private static Duration positive(Map<String, String> all, String key) {
+        Duration d = duration(all, key);
+        if (d.isZero()) {
+            throw new ConfigException(key + ": must be more than 0");
+        }
+        return d;
     }
 
     private static Duration duration(Map<String, String> all, String key) {

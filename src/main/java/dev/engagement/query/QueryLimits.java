@@ -1,5 +1,7 @@
 package dev.engagement.query;
 
+import dev.engagement.config.QuerySettings;
+
 /**
  * Limits that keep one query from taking an instance down.
  *
@@ -12,4 +14,10 @@ package dev.engagement.query;
 public record QueryLimits(int maxRangeDays, int maxGroups, int lowSampleClients, int maxParamLength) {
 
     public static final QueryLimits DEFAULTS = new QueryLimits(400, 1000, 100, 2000);
+
+    /** The limits {@code settings} configure, with the default parameter length. */
+    public static QueryLimits of(QuerySettings settings) {
+        return new QueryLimits(settings.maxRangeDays(), settings.maxGroups(), settings.lowSampleClients(),
+            DEFAULTS.maxParamLength());
+    }
 }

@@ -75,7 +75,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.settings = settings;
         this.registry = registry;
         this.counters = counters;
-        this.maxLive = settings.intSetting("engagement.max-live-sketches");
+        this.maxLive = settings.maxLiveSketches();
     }
 
     @Override

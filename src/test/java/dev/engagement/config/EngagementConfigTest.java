@@ -145,9 +145,28 @@ class EngagementConfigTest {
         // existing files that set it, even to what was then refused, still start.
         EngagementConfig c = config("engagement.flush-interval", "5ms");
         assertThat(c).isEqualTo(EngagementConfig.defaults(Map.of()));
-        assertThat(c.settings()).doesNotContainKey("engagement.flush-interval");
         assertThat(c.kafka()).isEmpty();
         assertThat(EngagementConfig.DEPRECATED).containsKey("engagement.flush-interval");
+    }
+
+    @Test
+    void typedSectionsAreReadAndCheckedAtLoad() {
+        EngagementConfig c = EngagementConfig.defaults(Map.of("engagement.http.port", "0", "engagement.http.token", "t",
+            "engagement.query.timeout", "2s", "engagement.query.max-groups", "7", "engagement.max-live-sketches", "10",
+            "engagement.instance-id", "a-1", "engagement.release.min-clients", "5"));
+        assertThat(c.http()).isEqualTo(new HttpSettings("127.0.0.1", 0, "t"));
+        assertThat(c.http().hasToken()).isTrue();
+        assertThat(c.query()).isEqualTo(new QuerySettings(100, 400, 7, 100_000, Duration.ofSeconds(2)));
+        assertThat(c.release()).isEqualTo(new ReleaseSettings("app_version", 5));
+        assertThat(c.maxLiveSketches()).isEqualTo(10);
+        assertThat(c.instanceId()).isEqualTo("a-1");
+        // A bad value fails at load, naming its key (before anything starts).
+        refused("engagement.query.timeout", "soon", "engagement.query.timeout");
+        refused("engagement.query.timeout", "0s", "must be more than 0");
+        refused("engagement.http.port", "-1", "engagement.http.port");
+        refused("engagement.query.max-groups", "0", "engagement.query.max-groups");
+        refused("engagement.max-live-sketches", "many", "engagement.max-live-sketches");
+        refused("engagement.release.min-clients", "0", "engagement.release.min-clients");
     }
 
     @Test
