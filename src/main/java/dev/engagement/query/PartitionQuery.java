@@ -4,13 +4,14 @@ import dev.engagement.ping.Days;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,10 +32,7 @@ public final class PartitionQuery {
 
     private final List<String> dimensions;
     private final Sketches sketches;
-    private final int cacheEntries;
-    private final long cacheBytes;
-    private final LinkedHashMap<String, Map<List<String>, byte[]>> closedDayCache = new LinkedHashMap<>(256, 0.75f, true);
-    private long cachedBytes;
+    private final Cache<String, Map<List<String>, byte[]>> closedDayCache;
 
     /**
      * @param dimensions   the configured dimensions, in key order
@@ -51,22 +49,24 @@ public final class PartitionQuery {
     public PartitionQuery(List<String> dimensions, int lgK, int cacheEntries, long cacheBytes) {
         this.dimensions = List.copyOf(dimensions);
         this.sketches = new Sketches(lgK);
-        this.cacheEntries = cacheEntries;
-        this.cacheBytes = cacheBytes;
+        // Both bounds in one weight: an entry weighs its bytes, and at least an even share of the
+        // bytes per entry allowed, so neither more than cacheEntries entries nor more than cacheBytes
+        // bytes are kept. Maintenance runs on the calling thread (no background pool).
+        long floor = Math.max(1, cacheBytes / Math.max(1, cacheEntries));
+        this.closedDayCache = Caffeine.newBuilder()
+            .maximumWeight(cacheEntries == 0 ? 0 : cacheBytes)
+            .weigher((String key, Map<List<String>, byte[]> unions) -> (int) Math.min(Integer.MAX_VALUE,
+                Math.max(floor, weight(unions))))
+            .executor(Runnable::run)
+            .build();
     }
 
-    private synchronized Map<List<String>, byte[]> cached(String key) {
-        return closedDayCache.get(key);
+    private Map<List<String>, byte[]> cached(String key) {
+        return closedDayCache.getIfPresent(key);
     }
 
-    private synchronized void cache(String key, Map<List<String>, byte[]> unions) {
-        Map<List<String>, byte[]> old = closedDayCache.put(key, unions);
-        cachedBytes += weight(unions) - (old == null ? 0 : weight(old));
-        var eldest = closedDayCache.entrySet().iterator();
-        while ((closedDayCache.size() > cacheEntries || cachedBytes > cacheBytes) && eldest.hasNext()) {
-            cachedBytes -= weight(eldest.next().getValue());
-            eldest.remove();
-        }
+    private void cache(String key, Map<List<String>, byte[]> unions) {
+        closedDayCache.put(key, unions);
     }
 
     private static long weight(Map<List<String>, byte[]> unions) {
@@ -210,7 +210,8 @@ public final class PartitionQuery {
     }
 
     /** How many closed-day unions are cached. */
-    public synchronized int cachedDays() {
-        return closedDayCache.size();
+    public int cachedDays() {
+        closedDayCache.cleanUp();
+        return (int) closedDayCache.estimatedSize();
     }
 }

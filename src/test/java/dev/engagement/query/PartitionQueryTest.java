@@ -148,6 +148,17 @@ class PartitionQueryTest {
         assertThat(reader.scans(FIRST)).isEqualTo(2);
     }
 
+    @Test
+    void theCacheIsBoundedInBytesToo() {
+        PartitionQuery roomy = new PartitionQuery(Population.DIMENSIONS, 12, 1000);
+        PartitionQuery tight = new PartitionQuery(Population.DIMENSIONS, 12, 1000, 64); // less than any day's unions
+        EngagementQuery q = query(Map.of(), List.of("os"));
+        roomy.answer(q, reader(0));
+        tight.answer(q, reader(0));
+        assertThat(roomy.cachedDays()).isEqualTo(CLOSED - FIRST + 1);
+        assertThat(tight.cachedDays()).as("days whose unions fit in 64 bytes").isZero();
+    }
+
     private static double estimate(PartitionAnswer answer, PartitionAnswer.GroupDay gd) {
         return Sketches.fromBytes(answer.unions().get(gd)).getEstimate();
     }
