@@ -51,9 +51,9 @@ import java.util.Arrays;
 public final class TrinoHll {
 
     /** Airlift's p: log2 of the number of buckets of the converted sketch. */
-    public static final int P = 12;
+    private static final int P = 12;
     /** The smallest lgK that converts: below it there are fewer than 4,096 registers. */
-    public static final int MIN_LG_K = P;
+    private static final int MIN_LG_K = P;
     /**
      * The most entries airlift keeps sparse at p = 12: it turns a sparse sketch dense when its memory
      * exceeds that of a dense one, at the 512th entry (measured with airlift 214 in the tests).

@@ -135,6 +135,27 @@ class TrinoHllTest {
         assertThat(modesSeen).containsExactlyInAnyOrder("LIST", "SET", "HLL");
     }
 
+    /** The sparse limit is airlift's own: it keeps 511 entries sparse and turns dense at the 512th. */
+    @Test
+    void sparseLimitIsAirliftsOwn() {
+        HyperLogLog airlift = HyperLogLog.newInstance(4096);
+        Random rnd = new Random(511);
+        Set<Long> hashes = new HashSet<>();
+        while (hashes.size() < TrinoHll.MAX_SPARSE_ENTRIES) {
+            long hash = TrinoHll.hash(rnd.nextInt(1 << 26), 1 + rnd.nextInt(20));
+            if (hashes.add(hash >>> 38)) { // a new sparse index: one more entry
+                airlift.addHash(hash);
+            }
+        }
+        assertThat(dense(airlift.serialize().getBytes())).isFalse();
+        long hash;
+        do {
+            hash = TrinoHll.hash(rnd.nextInt(1 << 26), 1 + rnd.nextInt(20));
+        } while (hashes.contains(hash >>> 38));
+        airlift.addHash(hash);
+        assertThat(dense(airlift.serialize().getBytes())).isTrue();
+    }
+
     @Test
     void sparseEstimatesAreWithinDataSketchesBounds() {
         Random rnd = new Random(7);
