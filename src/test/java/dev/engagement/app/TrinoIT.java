@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -36,6 +37,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeMap;
@@ -74,7 +76,11 @@ class TrinoIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(TrinoServer.missingJava().isEmpty(), () -> TrinoServer.missingJava().orElseThrow());
+        if (TrinoServer.missingJava().isPresent()) {
+            // Each test is then skipped with the reason (requireJava); say it once where CI shows it.
+            System.err.println("TrinoIT skipped: " + TrinoServer.missingJava().orElseThrow());
+            return;
+        }
         trino = new TrinoServer().launch(); // boots while the app ingests
         kafka = EmbeddedKafka.start(Files.createTempDirectory("trino-it-broker"), false);
         EngagementConfig config = config(Files.createTempDirectory("trino-it-state"), freePort());
@@ -87,6 +93,13 @@ class TrinoIT {
         Map<String, SegmentDaySketch> downstream = latestDownstream(config);
         sketchesTable = table(downstream);
         trino.awaitReady();
+    }
+
+    /** Skips each test, saying why, where no Java 24+ exists to run Trino on. */
+    @BeforeEach
+    void requireJava() {
+        Optional<String> missing = TrinoServer.missingJava();
+        Assumptions.assumeTrue(missing.isEmpty(), () -> "TrinoIT skipped: " + missing.orElseThrow());
     }
 
     @AfterAll
