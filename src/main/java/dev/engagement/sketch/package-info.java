@@ -29,7 +29,12 @@
  *   lacks, a seqlock for readers and an exact "did this update change it".</li>
  *   <li><b>Bounds.</b> {@code getLowerBound(2)} / {@code getUpperBound(2)}: two standard deviations,
  *   about 95 %. At lgK 12 the relative standard error is ~1.6 %.</li>
- *   <li><b>Merge order.</b> Unions of many sparse sketches depend slightly on the order of merging;
+ *   <li><b>Trino and Presto.</b> {@link dev.engagement.sketch.TrinoHll} converts a sketch of lgK 12 or
+  more, register by register, into airlift's {@code HyperLogLog} (Trino's and Presto's type, 4,096
+  buckets) for the downstream records: exact because a coupon's slot and value map to a hash with the
+  same bucket and leading zeros; not mergeable with Trino's own {@code approx_set} (another hash).
+  Its class notes give the mapping and the limits.</li>
+  <li><b>Merge order.</b> Unions of many sparse sketches depend slightly on the order of merging;
  *   callers merge in a deterministic order (segment, day, partition) so every call and every
  *   instance gives the same answer.</li>
  * </ul>

@@ -8,6 +8,7 @@ import dev.engagement.ping.Rejection;
 import dev.engagement.registry.AvroWireDeserializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
+import dev.engagement.sketch.TrinoHll;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
 import dev.engagement.store.TaskMetadata;
@@ -222,6 +223,9 @@ class EngagementTopologyTest {
             .containsExactly("channel=release", "os=Linux");
         HllSketch sketch = HllSketch.heapify(record.getSketch().array());
         assertThat(sketch.getEstimate()).isEqualTo(record.getEstimate());
+        // The same sketch for Trino, converted when the record is emitted.
+        assertThat(record.getTrinoHll()).isNotNull();
+        assertThat(record.getTrinoHll().array()).isEqualTo(TrinoHll.fromDataSketches(sketch));
 
         // Nothing changed: nothing new downstream.
         driver.advanceWallClockTime(Duration.ofSeconds(12));
