@@ -73,7 +73,8 @@ public record ReleaseQuery(String dimension, List<String> versions, int fromAge,
             dimension = defaultDimension;
         }
         if (!dimensions.contains(dimension)) {
-            throw new BadQueryException("unknown release dimension '" + dimension + "' (dimensions: " + dimensions + ")");
+            throw new BadQueryException("unknown release dimension '" + dimension + "' (dimensions: " + dimensions
+                + "; name one with 'dimension', or set engagement.release.dimension)");
         }
         List<String> versions = new ArrayList<>(new LinkedHashSet<>(list(params.get("versions"))));
         if (params.containsKey("versions") && versions.isEmpty()) {
