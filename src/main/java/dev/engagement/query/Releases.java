@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  *   {@code engagement.release.min-clients}, unless the query gives one ({@link ReleaseDays}). It is
  *   the same for every filter, so ages line up across filters.</li>
  *   <li><b>Order</b>: by release day, ties by {@link VersionOrder}; the default versions are the newest
- *   {@value ReleaseQuery#DEFAULT_VERSIONS}.</li>
+ *   {@value ReleaseQuery#DEFAULT_VERSIONS} that are not pre-releases ({@code 134.0b3}: see
+ *   {@link VersionOrder#isPreRelease}), or of all versions when every one is.</li>
  *   <li><b>Rows</b>: for each version and age k, release day + k, up to the newest day: the version's
  *   DAU, MAU, ER and smoothed ER under the filter (an engagement query with the version added to the
  *   filter), and uptake = DAU(version) / DAU(all versions) under the same filter on that day, bounded
@@ -89,7 +90,12 @@ public final class Releases {
         Comparator<String> order = Comparator.comparing((String v) -> days.get(v)).thenComparing(VersionOrder.INSTANCE);
         List<String> chosen;
         if (query.versions().isEmpty()) {
-            List<String> all = new ArrayList<>(days.keySet());
+            // Releases, not pre-releases (which reach clients on beta before their release): the newest
+            // is compared with the release before it. Pre-releases only when there is nothing else.
+            List<String> all = new ArrayList<>(days.keySet().stream().filter(v -> !VersionOrder.isPreRelease(v)).toList());
+            if (all.isEmpty()) {
+                all.addAll(days.keySet());
+            }
             all.sort(order);
             chosen = all.subList(Math.max(0, all.size() - ReleaseQuery.DEFAULT_VERSIONS), all.size());
         } else {

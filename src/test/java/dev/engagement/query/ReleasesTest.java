@@ -86,6 +86,17 @@ class ReleasesTest {
     }
 
     @Test
+    void theDefaultLeavesOutPreReleasesThatReachedTheThreshold() {
+        // At 20 clients a day the beta's 3.0b1 has a release day, after 2.0's: still not a default.
+        Releases low = new Releases(population.source(), () -> NEWEST, "app_version", 20, 400, 100);
+        ReleaseAnswer a = low.answer(parse(params("metrics", "dau", "ages", "0")));
+        assertThat(a.versions()).extracting(ReleaseAnswer.Version::version).containsExactly("1.0", "2.0", "3.0");
+        ReleaseAnswer named = low.answer(parse(params("versions", "2.0,3.0b1,3.0", "metrics", "dau", "ages", "0")));
+        assertThat(named.versions()).extracting(ReleaseAnswer.Version::version).containsExactly("2.0", "3.0b1", "3.0");
+        assertThat(named.versions().get(1).releaseDay()).isBefore(named.versions().get(2).releaseDay());
+    }
+
+    @Test
     void rowsRunFromTheFirstAgeToTheLastOrTheNewestDay() {
         ReleaseAnswer a = releases(population).answer(parse(params("ages", "5..40", "metrics", "dau")));
         for (int v = 0; v < VERSIONS.length; v++) {
