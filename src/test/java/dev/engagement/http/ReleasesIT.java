@@ -222,7 +222,9 @@ class ReleasesIT {
             assertThat(row.has("er_smoothed")).isTrue();
         }
         JsonNode comparison = root.path("comparison");
+        // No row of 2.0 is complete (its 28-day windows reach before the data): its current age.
         assertThat(comparison.path("age").asInt()).isEqualTo(DAYS - 1 - RELEASE);
+        assertThat(comparison.path("complete").asBoolean()).isFalse();
         assertThat(comparison.path("newer").path("version").asText()).isEqualTo("2.0");
         assertThat(comparison.path("older").path("version").asText()).isEqualTo("1.0");
         assertThat(comparison.path("older").path("day").asText()).isEqualTo(FIRST_DAY.plusDays(DAYS - 1 - RELEASE).toString());

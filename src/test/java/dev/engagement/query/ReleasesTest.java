@@ -182,13 +182,23 @@ class ReleasesTest {
     }
 
     @Test
-    void theComparisonAgeDefaultsToTheNewerVersionsAgeWithinTheAges() {
+    void theComparisonAgeDefaultsToTheNewerVersionsAgeOnItsNewestCompleteDayWithinTheAges() {
         ReleaseAnswer a = releases(population).answer(parse(params("ages", "0..10")));
         assertThat(a.comparison().age()).isEqualTo(10); // 3.0 is 29 days old: clamped to the last age
+        assertThat(a.comparison().complete()).isTrue();
+        // Days after FIRST + 86 are within grace: 3.0's newest complete day is at age 26, not today's 29.
         ReleaseAnswer b = releases(population).answer(parse(params()));
-        assertThat(b.comparison().age()).isEqualTo(27);
+        assertThat(b.comparison().age()).isEqualTo(26);
+        assertThat(b.comparison().complete()).isTrue();
         ReleaseAnswer young = releases(population).answer(parse(params("ages", "0..40", "versions", "2.0,3.0")));
-        assertThat(young.comparison().age()).isEqualTo(29);
+        assertThat(young.comparison().age()).isEqualTo(26);
+        // No complete day within the ages: the current age, clamped into them.
+        ReleaseAnswer open = releases(population).answer(parse(params("ages", "27..40")));
+        assertThat(open.comparison().age()).isEqualTo(29);
+        assertThat(open.comparison().complete()).isFalse();
+        ReleaseAnswer asked = releases(population).answer(parse(params("compareAge", "28", "ages", "0..40")));
+        assertThat(asked.comparison().age()).isEqualTo(28);
+        assertThat(asked.comparison().complete()).isFalse();
         ReleaseAnswer notYet = releases(population).answer(parse(params("ages", "0..40", "compareAge", "35")));
         assertThat(notYet.comparison()).isNull();
         assertThat(notYet.comparisonNote()).contains("3.0 has not reached age 35");
