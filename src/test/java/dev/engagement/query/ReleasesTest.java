@@ -6,17 +6,21 @@ import dev.engagement.sketch.Estimate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 /** Releases answered from in-memory partitions of a release-train population, checked against exact sets. */
 class ReleasesTest {
@@ -104,7 +108,7 @@ class ReleasesTest {
             List<ReleaseAnswer.Row> rows = a.rows().stream().filter(r -> r.version().equals(name)).toList();
             int lastAge = Math.min(40, DAYS - 1 - RELEASES[v]);
             assertThat(rows).extracting(ReleaseAnswer.Row::age)
-                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(5, lastAge).boxed().toList());
+                .containsExactlyElementsOf(IntStream.rangeClosed(5, lastAge).boxed().toList());
             for (ReleaseAnswer.Row r : rows) {
                 assertThat(r.day()).isEqualTo(Days.toDate(FIRST + RELEASES[v] + r.age()));
                 assertThat(r.metrics()).containsOnlyKeys(ReleaseMetric.DAU);
@@ -151,8 +155,8 @@ class ReleasesTest {
         // SDs 3 and 4 (bounds 2 SD either side): the difference's SD is 5, its bounds 2 x 5 either side.
         Estimate d = Ratios.difference(new Estimate(100, 94, 106), new Estimate(90, 82, 98));
         assertThat(d.estimate()).isEqualTo(10.0);
-        assertThat(d.lower()).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(d.upper()).isCloseTo(20.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(d.lower()).isCloseTo(0.0, offset(1e-9));
+        assertThat(d.upper()).isCloseTo(20.0, offset(1e-9));
     }
 
     @Test
@@ -221,7 +225,7 @@ class ReleasesTest {
 
     @Test
     void badParametersAreRefusedWithAMessage() {
-        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        Map<String, String> cases = new LinkedHashMap<>();
         cases.put("ages=x", "'ages' must be A..B");
         cases.put("ages=5..2", "0 <= A <= B");
         cases.put("ages=-1..2", "0 <= A <= B");
@@ -256,7 +260,7 @@ class ReleasesTest {
         ReleaseDays days = new ReleaseDays(q -> {
             asked.add(q);
             return source.apply(q);
-        }, 100, 400, java.time.Duration.ZERO);
+        }, 100, 400, Duration.ZERO);
         ReleaseDays.Found first = days.find("app_version", NEWEST);
         ReleaseDays.Found second = days.find("app_version", NEWEST);
         assertThat(second).isEqualTo(first);
