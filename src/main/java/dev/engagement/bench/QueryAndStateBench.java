@@ -9,6 +9,9 @@ import dev.engagement.query.EngagementQuery;
 import dev.engagement.query.PartitionQuery;
 import dev.engagement.query.PartitionReader;
 import dev.engagement.query.QueryLimits;
+import dev.engagement.query.ReleaseAnswer;
+import dev.engagement.query.ReleaseQuery;
+import dev.engagement.query.Releases;
 import dev.engagement.sketch.Estimate;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
@@ -147,12 +150,57 @@ final class QueryAndStateBench {
                 figures.add(percentiles("query cold: " + q.getKey(), cold));
                 figures.add(percentiles("query warm: " + q.getKey(), warm));
             }
+            figures.addAll(releases(reader, last, days, runs));
         } finally {
             live.close();
         }
         figures.add(one("peak heap (all pools)", "MB", peakHeap() / 1048576.0));
         figures.add(one("peak RSS", "MB", ProcessMemory.peakRssBytes() / 1048576.0));
         return figures;
+    }
+
+    /**
+     * {@code /v1/releases}' work for 3 versions x 28 ages with one filter ({@code channel=release}): the
+     * three versions given release days two weeks apart, 55, 41 and 27 days before the last day (every
+     * version is in the store from its first day, so none would be found later), so that the newest
+     * one's 28 ages end on the open days. Cold: fresh closed-day and release-day caches; warm: repeated.
+     */
+    private static List<IngestBench.Figure> releases(PartitionReader reader, LocalDate last, int days, int runs) {
+        List<String> versions = List.of(segment(0)[3], segment(900)[3], segment(1800)[3]);
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        params.put("channel", List.of("release"));
+        params.put("versions", List.of(String.join(",", versions)));
+        for (int i = 0; i < versions.size(); i++) {
+            int age = Math.min(55 - 14 * i, days - 1);
+            params.put(ReleaseQuery.RELEASE_PREFIX + versions.get(i), List.of(last.minusDays(age).toString()));
+        }
+        ReleaseQuery query = ReleaseQuery.parse(params, DIMENSIONS, "app_version", QueryLimits.DEFAULTS);
+        Answers answers = new Answers(Sketches.DEFAULT_LG_K, QueryLimits.DEFAULTS).withoutGroupLimit();
+        Supplier<Releases> fresh = () -> {
+            PartitionQuery pq = new PartitionQuery(DIMENSIONS, Sketches.DEFAULT_LG_K, 100_000);
+            return new Releases(q -> answers.answer(q, List.of(pq.answer(q, reader)), 1), () -> last, "app_version",
+                100, 400, QueryLimits.DEFAULTS.lowSampleClients());
+        };
+        double[] cold = new double[Math.max(3, runs / 5)];
+        for (int i = 0; i < cold.length; i++) {
+            Releases releases = fresh.get();
+            long start = System.nanoTime();
+            releases.answer(query);
+            cold[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Releases warmed = fresh.get();
+        ReleaseAnswer first = warmed.answer(query);
+        if (first.rows().size() != 3 * 28 && days >= 56) {
+            throw new IllegalStateException("releases answered " + first.rows().size() + " rows, not 3 x 28");
+        }
+        double[] warm = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            warmed.answer(query);
+            warm[i] = (System.nanoTime() - start) / 1e6;
+        }
+        return List.of(percentiles("query cold: releases, 3 versions x 28 ages, one filter", cold),
+            percentiles("query warm: releases, 3 versions x 28 ages, one filter", warm));
     }
 
     /** RMSE of DAU and MAU against exact sets over random segments, and coverage of the ~95 % bounds. */

@@ -114,9 +114,10 @@ final class QueryReleasesCommand implements Callable<Integer> {
         if (c.isNull() || c.isMissingNode()) {
             System.out.println("no comparison: " + root.path("comparisonNote").asText());
         } else {
-            System.out.printf("%s at day %d (%s) vs %s at day %d (%s):%n", c.path("newer").path("version").asText(),
+            System.out.printf("%s at day %d (%s) vs %s at day %d (%s)%s:%n", c.path("newer").path("version").asText(),
                 c.path("age").asInt(), c.path("newer").path("day").asText(), c.path("older").path("version").asText(),
-                c.path("age").asInt(), c.path("older").path("day").asText());
+                c.path("age").asInt(), c.path("older").path("day").asText(),
+                c.path("complete").asBoolean() ? "" : " (incomplete: a day within grace, or a window before the data)");
             c.path("metrics").fields().forEachRemaining(e -> {
                 JsonNode m = e.getValue();
                 JsonNode d = m.path("difference");

@@ -547,6 +547,7 @@ public final class ApiServer implements AutoCloseable {
             ObjectNode comparison = root.putObject("comparison").put("age", c.age());
             comparison.putObject("newer").put("version", c.newer()).put("day", c.newerDay().toString());
             comparison.putObject("older").put("version", c.older()).put("day", c.olderDay().toString());
+            comparison.put("complete", c.complete());
             ObjectNode compared = comparison.putObject("metrics");
             for (Map.Entry<ReleaseMetric, ReleaseAnswer.Compared> e : c.metrics().entrySet()) {
                 ObjectNode m = compared.putObject(e.getKey().jsonName());

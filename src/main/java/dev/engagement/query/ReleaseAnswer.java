@@ -64,10 +64,11 @@ public record ReleaseAnswer(ReleaseQuery query, LocalDate newestDay, List<Versio
      * @param newerDay its day at that age
      * @param older   the version before it
      * @param olderDay its day at that age
+     * @param complete both versions' rows at that age are complete
      * @param metrics per metric (those requested, plus ER and smoothed ER), both values and their difference
      */
     public record Comparison(int age, String newer, LocalDate newerDay, String older, LocalDate olderDay,
-                             Map<ReleaseMetric, Compared> metrics) {
+                             boolean complete, Map<ReleaseMetric, Compared> metrics) {
     }
 
     /**

@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * the version's release day), for the segments a filter allows.
  *
  * @param dimension   the release dimension (such as {@code app_version})
- * @param versions    the versions asked for, or empty for the newest {@link #DEFAULT_VERSIONS}
+ * @param versions    the versions asked for, or empty for the newest {@link #DEFAULT_VERSIONS} releases
  * @param fromAge     the first age answered (0 is the release day)
  * @param toAge       the last age answered (inclusive)
  * @param metrics     what to compute
@@ -31,7 +31,7 @@ import java.util.TreeSet;
 public record ReleaseQuery(String dimension, List<String> versions, int fromAge, int toAge, Set<ReleaseMetric> metrics,
                            Map<String, LocalDate> releaseDays, Integer compareAge, Map<String, Set<String>> filters) {
 
-    /** Versions answered when none are named: the newest three by release day. */
+    /** Versions answered when none are named: the newest three releases (not pre-releases) by release day. */
     public static final int DEFAULT_VERSIONS = 3;
     /** The most versions one query may name. */
     public static final int MAX_VERSIONS = 20;
@@ -73,7 +73,8 @@ public record ReleaseQuery(String dimension, List<String> versions, int fromAge,
             dimension = defaultDimension;
         }
         if (!dimensions.contains(dimension)) {
-            throw new BadQueryException("unknown release dimension '" + dimension + "' (dimensions: " + dimensions + ")");
+            throw new BadQueryException("unknown release dimension '" + dimension + "' (dimensions: " + dimensions
+                + "; name one with 'dimension', or set engagement.release.dimension)");
         }
         List<String> versions = new ArrayList<>(new LinkedHashSet<>(list(params.get("versions"))));
         if (params.containsKey("versions") && versions.isEmpty()) {

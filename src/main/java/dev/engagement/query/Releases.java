@@ -26,13 +26,15 @@ import java.util.function.Supplier;
  *   {@code engagement.release.min-clients}, unless the query gives one ({@link ReleaseDays}). It is
  *   the same for every filter, so ages line up across filters.</li>
  *   <li><b>Order</b>: by release day, ties by {@link VersionOrder}; the default versions are the newest
- *   {@value ReleaseQuery#DEFAULT_VERSIONS}.</li>
+ *   {@value ReleaseQuery#DEFAULT_VERSIONS} that are not pre-releases ({@code 134.0b3}: see
+ *   {@link VersionOrder#isPreRelease}), or of all versions when every one is.</li>
  *   <li><b>Rows</b>: for each version and age k, release day + k, up to the newest day: the version's
  *   DAU, MAU, ER and smoothed ER under the filter (an engagement query with the version added to the
  *   filter), and uptake = DAU(version) / DAU(all versions) under the same filter on that day, bounded
  *   as any ratio of correlated unions ({@link Ratios#ratio}).</li>
  *   <li><b>Comparison</b>: the newest version at age A beside the previous one at age A (A: the
- *   query's {@code compareAge}, else the newer version's current age clamped into the ages), for every
+ *   query's {@code compareAge}, else the newer version's age on its newest complete day within the
+ *   ages, or its current age clamped into the ages when none is complete), for every
  *   requested metric plus ER and smoothed ER. On one day the versions' client sets are disjoint, so
  *   their errors are independent and the difference's variance is the sum of theirs
  *   ({@link Ratios#difference}); {@code significant} when its ~95 % bounds exclude 0.</li>
@@ -89,7 +91,12 @@ public final class Releases {
         Comparator<String> order = Comparator.comparing((String v) -> days.get(v)).thenComparing(VersionOrder.INSTANCE);
         List<String> chosen;
         if (query.versions().isEmpty()) {
-            List<String> all = new ArrayList<>(days.keySet());
+            // Releases, not pre-releases (which reach clients on beta before their release): the newest
+            // is compared with the release before it. Pre-releases only when there is nothing else.
+            List<String> all = new ArrayList<>(days.keySet().stream().filter(v -> !VersionOrder.isPreRelease(v)).toList());
+            if (all.isEmpty()) {
+                all.addAll(days.keySet());
+            }
             all.sort(order);
             chosen = all.subList(Math.max(0, all.size() - ReleaseQuery.DEFAULT_VERSIONS), all.size());
         } else {
@@ -146,7 +153,7 @@ public final class Releases {
         }
         List<ReleaseAnswer.Row> rows = new ArrayList<>();
         // Every metric, requested or not, of each (version, age): the comparison reads ER and smoothed ER.
-        Map<String, Map<Integer, Map<ReleaseMetric, Estimate>>> full = new HashMap<>();
+        Map<String, Map<Integer, Computed>> full = new HashMap<>();
         for (ReleaseAnswer.Version v : versions) {
             LocalDate from = v.releaseDay().plusDays(query.fromAge());
             LocalDate to = newest == null ? from.minusDays(1) : min(v.releaseDay().plusDays(query.toAge()), newest);
@@ -156,7 +163,7 @@ public final class Releases {
             Map<String, Set<String>> filters = new TreeMap<>(query.filters());
             filters.put(query.dimension(), new TreeSet<>(Set.of(v.version())));
             EngagementAnswer answer = reads.read(new EngagementQuery(from, to, VERSION_METRICS, List.of(), filters));
-            Map<Integer, Map<ReleaseMetric, Estimate>> byAge = full.computeIfAbsent(v.version(), x -> new HashMap<>());
+            Map<Integer, Computed> byAge = full.computeIfAbsent(v.version(), x -> new HashMap<>());
             for (EngagementAnswer.Row row : answer.rows()) {
                 int age = (int) (Days.of(row.day()) - Days.of(v.releaseDay()));
                 Map<ReleaseMetric, Estimate> all = new EnumMap<>(ReleaseMetric.class);
@@ -171,7 +178,7 @@ public final class Releases {
                     all.put(ReleaseMetric.UPTAKE, Ratios.ratio(row.metrics().get(Metric.DAU), denominator));
                     complete &= every != null && every.complete();
                 }
-                byAge.put(age, all);
+                byAge.put(age, new Computed(all, complete));
                 Map<ReleaseMetric, Estimate> asked = new EnumMap<>(ReleaseMetric.class);
                 query.metrics().forEach(m -> asked.put(m, all.get(m)));
                 double sample = month ? row.mauClients() : row.dauClients();
@@ -185,22 +192,26 @@ public final class Releases {
             comparison.block(), comparison.note());
     }
 
+    /** Every metric of one version at one age, and whether its row is complete. */
+    private record Computed(Map<ReleaseMetric, Estimate> metrics, boolean complete) {
+    }
+
     /** The comparison block, or why there is none. */
     private record Comparison(ReleaseAnswer.Comparison block, String note) {
     }
 
     private Comparison compare(ReleaseQuery query, LocalDate newest, List<ReleaseAnswer.Version> versions,
-                               Map<String, Map<Integer, Map<ReleaseMetric, Estimate>>> full) {
+                               Map<String, Map<Integer, Computed>> full) {
         if (versions.size() < 2) {
             return new Comparison(null, versions.isEmpty() ? "no version has a release day"
                 : "only one version (" + versions.get(0).version() + ") to compare");
         }
         ReleaseAnswer.Version newer = versions.get(versions.size() - 1);
         ReleaseAnswer.Version older = versions.get(versions.size() - 2);
-        int age = query.compareAge() != null ? query.compareAge()
-            : Math.max(query.fromAge(), Math.min(query.toAge(), newer.age()));
-        Map<ReleaseMetric, Estimate> n = full.getOrDefault(newer.version(), Map.of()).get(age);
-        Map<ReleaseMetric, Estimate> o = full.getOrDefault(older.version(), Map.of()).get(age);
+        Map<Integer, Computed> newerRows = full.getOrDefault(newer.version(), Map.of());
+        int age = query.compareAge() != null ? query.compareAge() : defaultAge(query, newer, newerRows);
+        Computed n = newerRows.get(age);
+        Computed o = full.getOrDefault(older.version(), Map.of()).get(age);
         if (n == null || o == null) {
             ReleaseAnswer.Version missing = n == null ? newer : older;
             return new Comparison(null, missing.version() + " has not reached age " + age + " (released "
@@ -211,13 +222,28 @@ public final class Releases {
         compared.add(ReleaseMetric.ER_SMOOTHED);
         Map<ReleaseMetric, ReleaseAnswer.Compared> metrics = new EnumMap<>(ReleaseMetric.class);
         for (ReleaseMetric m : compared) {
-            Estimate a = n.get(m);
-            Estimate b = o.get(m);
+            Estimate a = n.metrics().get(m);
+            Estimate b = o.metrics().get(m);
             Estimate d = Ratios.difference(a, b);
             metrics.put(m, new ReleaseAnswer.Compared(a, b, d, d.lower() > 0 || d.upper() < 0));
         }
         return new Comparison(new ReleaseAnswer.Comparison(age, newer.version(), newer.releaseDay().plusDays(age),
-            older.version(), older.releaseDay().plusDays(age), metrics), null);
+            older.version(), older.releaseDay().plusDays(age), n.complete() && o.complete(), metrics), null);
+    }
+
+    /**
+     * The newer version's age on its newest complete day (past grace everywhere, every partition
+     * read), within the ages: today's DAU is partial, and beside a whole day of the older version it
+     * would look like a drop. Its current age, clamped into the ages, when no day is complete yet.
+     */
+    private static int defaultAge(ReleaseQuery query, ReleaseAnswer.Version newer, Map<Integer, Computed> rows) {
+        int age = -1;
+        for (Map.Entry<Integer, Computed> e : rows.entrySet()) {
+            if (e.getValue().complete()) {
+                age = Math.max(age, e.getKey());
+            }
+        }
+        return age >= 0 ? age : Math.max(query.fromAge(), Math.min(query.toAge(), newer.age()));
     }
 
     private static LocalDate min(LocalDate a, LocalDate b) {

@@ -48,6 +48,22 @@ final class VersionOrder implements Comparator<String> {
         return a.compareTo(b);
     }
 
+    /**
+     * Whether a version is a pre-release: a run of letters follows a run of digits ({@code 134.0a1},
+     * {@code 134.0b3}, {@code 135.0-rc1}); {@code 134.0} and {@code v9} are not.
+     */
+    static boolean isPreRelease(String version) {
+        boolean number = false;
+        for (String run : runs(version)) {
+            if (isNumber(run)) {
+                number = true;
+            } else if (number) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static int compareRuns(String p, String q) {
         boolean pn = isNumber(p);
         boolean qn = isNumber(q);

@@ -21,6 +21,12 @@
  *   and [DAU.lower / MAU.upper, DAU.upper / MAU.lower], clamped to [0, 1]. The smoothed ratio does
  *   the same with the mean of seven DAUs, whose SDs add in quadrature. Measured coverage over
  *   thousands of rows (AnswersTest) is ~100 %: conservative, as intended.</li>
+ *   <li><b>Releases.</b> {@link dev.engagement.query.Releases} answers a version's metrics by days
+ *   since its release day with engagement queries (the version added to the filter) and compares the
+ *   newest version with the previous one at the same age. Two versions' clients are disjoint on a
+ *   day, so the difference's variance is the sum of theirs, each SD read off its estimate's bounds as
+ *   (upper - lower) / 4. Release days settled on closed days are kept (Caffeine), so a warm query
+ *   reads only open days again.</li>
  * </ul>
  */
 package dev.engagement.query;

@@ -55,6 +55,21 @@ class EngagementConfigTest {
     }
 
     @Test
+    void releaseSettingsAreTypedAndCheckedAtLoad() {
+        EngagementConfig d = EngagementConfig.defaults(Map.of());
+        assertThat(d.release().dimension()).isEqualTo("app_version");
+        assertThat(d.release().minClients()).isEqualTo(100);
+        EngagementConfig c = config("engagement.release.dimension", "channel", "engagement.release.min-clients", "25");
+        assertThat(c.release().dimension()).isEqualTo("channel");
+        assertThat(c.release().minClients()).isEqualTo(25);
+        refused("engagement.release.min-clients", "0", "at least 1");
+        refused("engagement.release.min-clients", "many", "not an integer");
+        refused("engagement.release.dimension", "planet", "not one of engagement.dimensions");
+        // The default names a dimension that may not be configured: then only /v1/releases asks for one.
+        assertThat(config("engagement.dimensions", "channel,os").release().dimension()).isEqualTo("app_version");
+    }
+
+    @Test
     void overrides() {
         EngagementConfig c = config(
             "engagement.topic.pings", "p",

@@ -42,6 +42,7 @@ import java.util.Random;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 /**
  * {@code GET /v1/releases} on a real in-process broker: a release train (1.0, then 2.0 from day 5,
@@ -222,7 +223,9 @@ class ReleasesIT {
             assertThat(row.has("er_smoothed")).isTrue();
         }
         JsonNode comparison = root.path("comparison");
+        // No row of 2.0 is complete (its 28-day windows reach before the data): its current age.
         assertThat(comparison.path("age").asInt()).isEqualTo(DAYS - 1 - RELEASE);
+        assertThat(comparison.path("complete").asBoolean()).isFalse();
         assertThat(comparison.path("newer").path("version").asText()).isEqualTo("2.0");
         assertThat(comparison.path("older").path("version").asText()).isEqualTo("1.0");
         assertThat(comparison.path("older").path("day").asText()).isEqualTo(FIRST_DAY.plusDays(DAYS - 1 - RELEASE).toString());
@@ -230,7 +233,7 @@ class ReleasesIT {
             JsonNode m = comparison.path("metrics").path(metric);
             double difference = m.path("newer").path("estimate").asDouble() - m.path("older").path("estimate").asDouble();
             assertThat(m.path("difference").path("estimate").asDouble()).as(metric).isCloseTo(difference,
-                org.assertj.core.data.Offset.offset(1e-9));
+                offset(1e-9));
             assertThat(m.path("significant").asBoolean()).as(metric).isEqualTo(
                 m.path("difference").path("lower").asDouble() > 0 || m.path("difference").path("upper").asDouble() < 0);
         }
@@ -264,6 +267,35 @@ class ReleasesIT {
         assertThat(text).contains("app_version 2.0 released " + FIRST_DAY.plusDays(RELEASE))
             .contains("uptake [lower, upper]").contains("2.0 at day 3");
         assertThat(text.lines().filter(l -> l.matches("2\\.0 +\\d+ .*")).count()).as(text).isEqualTo(4);
+    }
+
+    @Test
+    void fuzzedParametersGetAnswersOrMessagesNeverAServerError() throws Exception {
+        Random random = new Random(23);
+        String[] names = {"dimension", "versions", "ages", "metrics", "compareAge", "release.2.0", "release.", "os",
+            "app_version", "channel", "x", ""};
+        String[] values = {"app_version", "os", "1.0,2.0", "2.0b1", "9.9", "0..27", "3", "27..0", "-1..5", "0..9999",
+            "dau,uptake", "wau", "2026-09-03", "2026-13-40", "", ",,", "Linux", "%00", "é中", "9".repeat(3000), "5"};
+        int ok = 0;
+        int bad = 0;
+        for (int i = 0; i < 150; i++) {
+            StringBuilder q = new StringBuilder("/v1/releases?");
+            for (int p = random.nextInt(5); p > 0; p--) {
+                q.append(URLEncoder.encode(names[random.nextInt(names.length)], StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(values[random.nextInt(values.length)], StandardCharsets.UTF_8)).append('&');
+            }
+            Reply r = get(q.toString());
+            assertThat(r.status()).as(q.toString()).isIn(200, 400);
+            if (r.status() == 400) {
+                bad++;
+                assertThat(r.json().path("error").asText()).as(q.toString()).isNotBlank();
+            } else {
+                ok++;
+                assertThat(r.json().path("rows").isArray()).isTrue();
+            }
+        }
+        assertThat(bad).isPositive();
+        assertThat(ok).isPositive();
     }
 
     @Test

@@ -6,17 +6,21 @@ import dev.engagement.sketch.Estimate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 /** Releases answered from in-memory partitions of a release-train population, checked against exact sets. */
 class ReleasesTest {
@@ -86,6 +90,17 @@ class ReleasesTest {
     }
 
     @Test
+    void theDefaultLeavesOutPreReleasesThatReachedTheThreshold() {
+        // At 20 clients a day the beta's 3.0b1 has a release day, after 2.0's: still not a default.
+        Releases low = new Releases(population.source(), () -> NEWEST, "app_version", 20, 400, 100);
+        ReleaseAnswer a = low.answer(parse(params("metrics", "dau", "ages", "0")));
+        assertThat(a.versions()).extracting(ReleaseAnswer.Version::version).containsExactly("1.0", "2.0", "3.0");
+        ReleaseAnswer named = low.answer(parse(params("versions", "2.0,3.0b1,3.0", "metrics", "dau", "ages", "0")));
+        assertThat(named.versions()).extracting(ReleaseAnswer.Version::version).containsExactly("2.0", "3.0b1", "3.0");
+        assertThat(named.versions().get(1).releaseDay()).isBefore(named.versions().get(2).releaseDay());
+    }
+
+    @Test
     void rowsRunFromTheFirstAgeToTheLastOrTheNewestDay() {
         ReleaseAnswer a = releases(population).answer(parse(params("ages", "5..40", "metrics", "dau")));
         for (int v = 0; v < VERSIONS.length; v++) {
@@ -93,7 +108,7 @@ class ReleasesTest {
             List<ReleaseAnswer.Row> rows = a.rows().stream().filter(r -> r.version().equals(name)).toList();
             int lastAge = Math.min(40, DAYS - 1 - RELEASES[v]);
             assertThat(rows).extracting(ReleaseAnswer.Row::age)
-                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(5, lastAge).boxed().toList());
+                .containsExactlyElementsOf(IntStream.rangeClosed(5, lastAge).boxed().toList());
             for (ReleaseAnswer.Row r : rows) {
                 assertThat(r.day()).isEqualTo(Days.toDate(FIRST + RELEASES[v] + r.age()));
                 assertThat(r.metrics()).containsOnlyKeys(ReleaseMetric.DAU);
@@ -140,8 +155,8 @@ class ReleasesTest {
         // SDs 3 and 4 (bounds 2 SD either side): the difference's SD is 5, its bounds 2 x 5 either side.
         Estimate d = Ratios.difference(new Estimate(100, 94, 106), new Estimate(90, 82, 98));
         assertThat(d.estimate()).isEqualTo(10.0);
-        assertThat(d.lower()).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(d.upper()).isCloseTo(20.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(d.lower()).isCloseTo(0.0, offset(1e-9));
+        assertThat(d.upper()).isCloseTo(20.0, offset(1e-9));
     }
 
     @Test
@@ -171,13 +186,23 @@ class ReleasesTest {
     }
 
     @Test
-    void theComparisonAgeDefaultsToTheNewerVersionsAgeWithinTheAges() {
+    void theComparisonAgeDefaultsToTheNewerVersionsAgeOnItsNewestCompleteDayWithinTheAges() {
         ReleaseAnswer a = releases(population).answer(parse(params("ages", "0..10")));
         assertThat(a.comparison().age()).isEqualTo(10); // 3.0 is 29 days old: clamped to the last age
+        assertThat(a.comparison().complete()).isTrue();
+        // Days after FIRST + 86 are within grace: 3.0's newest complete day is at age 26, not today's 29.
         ReleaseAnswer b = releases(population).answer(parse(params()));
-        assertThat(b.comparison().age()).isEqualTo(27);
+        assertThat(b.comparison().age()).isEqualTo(26);
+        assertThat(b.comparison().complete()).isTrue();
         ReleaseAnswer young = releases(population).answer(parse(params("ages", "0..40", "versions", "2.0,3.0")));
-        assertThat(young.comparison().age()).isEqualTo(29);
+        assertThat(young.comparison().age()).isEqualTo(26);
+        // No complete day within the ages: the current age, clamped into them.
+        ReleaseAnswer open = releases(population).answer(parse(params("ages", "27..40")));
+        assertThat(open.comparison().age()).isEqualTo(29);
+        assertThat(open.comparison().complete()).isFalse();
+        ReleaseAnswer asked = releases(population).answer(parse(params("compareAge", "28", "ages", "0..40")));
+        assertThat(asked.comparison().age()).isEqualTo(28);
+        assertThat(asked.comparison().complete()).isFalse();
         ReleaseAnswer notYet = releases(population).answer(parse(params("ages", "0..40", "compareAge", "35")));
         assertThat(notYet.comparison()).isNull();
         assertThat(notYet.comparisonNote()).contains("3.0 has not reached age 35");
@@ -200,7 +225,7 @@ class ReleasesTest {
 
     @Test
     void badParametersAreRefusedWithAMessage() {
-        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        Map<String, String> cases = new LinkedHashMap<>();
         cases.put("ages=x", "'ages' must be A..B");
         cases.put("ages=5..2", "0 <= A <= B");
         cases.put("ages=-1..2", "0 <= A <= B");
@@ -235,7 +260,7 @@ class ReleasesTest {
         ReleaseDays days = new ReleaseDays(q -> {
             asked.add(q);
             return source.apply(q);
-        }, 100, 400, java.time.Duration.ZERO);
+        }, 100, 400, Duration.ZERO);
         ReleaseDays.Found first = days.find("app_version", NEWEST);
         ReleaseDays.Found second = days.find("app_version", NEWEST);
         assertThat(second).isEqualTo(first);

@@ -37,6 +37,16 @@ class VersionOrderTest {
     }
 
     @Test
+    void preReleasesHaveLettersAfterDigits() {
+        for (String v : List.of("134.0a1", "134.0b3", "135.0-rc1", "2.0b1")) {
+            assertThat(VersionOrder.isPreRelease(v)).as(v).isTrue();
+        }
+        for (String v : List.of("134.0", "133.0.2", "v9", "release", "")) {
+            assertThat(VersionOrder.isPreRelease(v)).as(v).isFalse();
+        }
+    }
+
+    @Test
     void theOrderIsTotalAndAntisymmetric() {
         List<String> all = new ArrayList<>(ORDERED);
         all.addAll(List.of("1.00", "1.0", "v9", "v10", "", "abc", "1..0"));
