@@ -16,22 +16,19 @@ import dev.engagement.sketch.Estimate;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
+import dev.engagement.store.StandaloneSketchDb;
 import dev.engagement.store.TaskMetadata;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.Stores;
-import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.ByteBuffer;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -61,8 +58,7 @@ final class QueryAndStateBench {
 
     /** Fills the store, then times the queries; returns the figures in report order. */
     static List<IngestBench.Figure> queriesAndState(Path dir, int segments, int days, int runs)
-        throws RocksDBException, java.io.IOException {
-        RocksDB.loadLibrary();
+        throws IOException {
         List<IngestBench.Figure> figures = new ArrayList<>();
         Sketches sketches = new Sketches(Sketches.DEFAULT_LG_K);
         long tinyBytes = 0;
@@ -73,43 +69,39 @@ final class QueryAndStateBench {
         SketchStore live = SketchStore.over(Stores.inMemoryKeyValueStore("open-days").get(), sketches);
         live.init(null, null); // outside Kafka Streams: no context, nothing to register or restore
         live.loadFrom(0, key -> -1, 0);
-        try (Options options = new Options().setCreateIfMissing(true);
-             RocksDB db = RocksDB.open(options, dir.toString());
-             WriteOptions write = new WriteOptions().setDisableWAL(true)) {
+        try (StandaloneSketchDb db = StandaloneSketchDb.open(dir)) {
             Random random = new Random(7);
             int closedThrough = Days.of(FIRST.plusDays(days - 4));
             for (int d = 0; d < days; d++) {
                 int day = Days.of(FIRST.plusDays(d));
-                try (WriteBatch batch = new WriteBatch()) {
-                    for (int s = 0; s < segments; s++) {
-                        int clients = s < 30 ? 5000 : 1 + random.nextInt(6);
-                        HllSketch sketch = sketches.newLive();
-                        String[] segment = segment(s);
-                        for (int c = 0; c < clients; c++) {
-                            String client = "c" + s + "-" + random.nextInt(clients * 3 + 1);
-                            sketch.update(client);
-                            if (day > closedThrough) { // open days live in memory, as in the product
-                                live.update(day, s, (k, id) -> SegmentDayKey.of(k, segment(id)), client);
-                            }
-                        }
-                        byte[] bytes = Sketches.toBytes(sketch);
-                        if (clients <= 10) {
-                            tinyBytes += bytes.length;
-                            tinyCount++;
-                        } else {
-                            largeBytes += bytes.length;
-                            largeCount++;
-                        }
-                        if (day <= closedThrough) {
-                            batch.put(SegmentDayKey.of(day, segment).get(), bytes);
+                Map<Bytes, byte[]> batch = new LinkedHashMap<>();
+                for (int s = 0; s < segments; s++) {
+                    int clients = s < 30 ? 5000 : 1 + random.nextInt(6);
+                    HllSketch sketch = sketches.newLive();
+                    String[] segment = segment(s);
+                    for (int c = 0; c < clients; c++) {
+                        String client = "c" + s + "-" + random.nextInt(clients * 3 + 1);
+                        sketch.update(client);
+                        if (day > closedThrough) { // open days live in memory, as in the product
+                            live.update(day, s, (k, id) -> SegmentDayKey.of(k, segment(id)), client);
                         }
                     }
-                    db.write(write, batch);
+                    byte[] bytes = Sketches.toBytes(sketch);
+                    if (clients <= 10) {
+                        tinyBytes += bytes.length;
+                        tinyCount++;
+                    } else {
+                        largeBytes += bytes.length;
+                        largeCount++;
+                    }
+                    if (day <= closedThrough) {
+                        batch.put(SegmentDayKey.of(day, segment), bytes);
+                    }
                 }
+                db.putAll(batch);
             }
-            db.put(TaskMetadata.CLOSED_THROUGH.key().get(), TaskMetadata.CLOSED_THROUGH.value(closedThrough));
-            db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true));
-            db.compactRange();
+            db.put(TaskMetadata.CLOSED_THROUGH.key(), TaskMetadata.CLOSED_THROUGH.value(closedThrough));
+            db.settle();
             long disk = Directories.size(dir);
             figures.add(one("state: stored bytes, tiny segment-day (<= 10 clients)", "B", tinyBytes / (double) tinyCount));
             figures.add(one("state: stored bytes, large segment-day (5000 clients)", "B", largeBytes / (double) largeCount));
@@ -275,15 +267,15 @@ final class QueryAndStateBench {
     }
 
     /**
-     * A partition reader over a raw RocksDB laid out as the sketch store for closed days, and over a
-     * sketch store's live sketches for open days (as a task's store serves them).
+     * A partition reader over a standalone RocksDB laid out as the sketch store for closed days, and
+     * over a sketch store's live sketches for open days (as a task's store serves them).
      */
     private static final class Reader implements PartitionReader {
-        private final RocksDB db;
+        private final StandaloneSketchDb db;
         private final int closedThrough;
         private final PartitionReader open;
 
-        Reader(RocksDB db, int closedThrough, PartitionReader open) {
+        Reader(StandaloneSketchDb db, int closedThrough, PartitionReader open) {
             this.db = db;
             this.closedThrough = closedThrough;
             this.open = open;
@@ -296,27 +288,9 @@ final class QueryAndStateBench {
 
         @Override
         public void scan(int fromDay, int toDay, Visitor visitor) {
+            db.scanDays(fromDay, Math.min(toDay, closedThrough), visitor::visit);
             if (toDay > closedThrough) {
-                scanClosed(fromDay, closedThrough, visitor);
                 open.scan(Math.max(fromDay, closedThrough + 1), toDay, visitor);
-            } else {
-                scanClosed(fromDay, toDay, visitor);
-            }
-        }
-
-        private void scanClosed(int fromDay, int toDay, Visitor visitor) {
-            if (toDay < fromDay) {
-                return;
-            }
-            byte[] end = SegmentDayKey.dayStart(toDay + 1).get();
-            try (RocksIterator it = db.newIterator()) {
-                for (it.seek(SegmentDayKey.dayStart(Math.max(fromDay, 0)).get()); it.isValid(); it.next()) {
-                    byte[] key = it.key();
-                    if (Arrays.compareUnsigned(key, end) >= 0) {
-                        break;
-                    }
-                    visitor.visit(key, it.value());
-                }
             }
         }
 
@@ -324,17 +298,8 @@ final class QueryAndStateBench {
         public void scanFirstValue(int day, String firstValue, Visitor visitor) {
             if (day > closedThrough) {
                 open.scanFirstValue(day, firstValue, visitor);
-                return;
-            }
-            byte[] prefix = SegmentDayKey.prefix(day, firstValue);
-            try (RocksIterator it = db.newIterator()) {
-                for (it.seek(prefix); it.isValid(); it.next()) {
-                    byte[] key = it.key();
-                    if (!SegmentDayKey.startsWith(key, prefix)) {
-                        break;
-                    }
-                    visitor.visit(key, it.value());
-                }
+            } else {
+                db.scanPrefix(SegmentDayKey.prefix(day, firstValue), visitor::visit);
             }
         }
 
@@ -345,10 +310,7 @@ final class QueryAndStateBench {
 
         @Override
         public int firstDay() {
-            try (RocksIterator it = db.newIterator()) {
-                it.seekToFirst();
-                return it.isValid() && !SegmentDayKey.isMeta(it.key()) ? SegmentDayKey.day(it.key()) : -1;
-            }
+            return db.firstDay();
         }
     }
 }
