@@ -84,8 +84,10 @@ final class ReleaseDays {
     Found find(String dimension, LocalDate newest) {
         int last = Days.of(newest);
         Settled known = settled.getIfPresent(dimension);
-        if (known == null) {
-            known = new Settled(last - historyDays, Map.of(), Set.of());
+        if (known == null || known.through() < last - historyDays) {
+            // Nothing settled yet, or so long ago that its days have left the stores: start over.
+            known = new Settled(last - historyDays, known == null ? Map.of() : known.releaseDays(),
+                known == null ? Set.of() : known.seen());
         }
         if (known.through() >= last) {
             return new Found(known.releaseDays(), known.seen());

@@ -192,6 +192,12 @@ class ReleasesIT {
         assertThat(root.path("filters").path("os")).hasSize(2);
         assertThat(root.path("partitions").path("answered").asInt()).isEqualTo(PARTITIONS);
         assertThat(root.path("lowSampleThreshold").asInt()).isEqualTo(100);
+        assertThat(root.path("ages").path("from").asInt()).isZero();
+        assertThat(root.path("ages").path("to").asInt()).isEqualTo(27);
+        assertThat(root.path("metrics")).hasSize(5);
+        assertThat(root.path("newestDay").asText()).isEqualTo(FIRST_DAY.plusDays(DAYS - 1).toString());
+        assertThat(root.has("tookMs")).isTrue();
+        assertThat(root.has("comparisonNote")).as("no note beside a comparison").isFalse();
         JsonNode versions = root.path("versions");
         assertThat(versions).hasSize(2); // 2.0b1 never reached 50 clients a day
         assertThat(versions.get(0).path("version").asText()).isEqualTo("1.0");
