@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * Sections 6 to 8 of the benchmark: query latency on a RocksDB store laid out as the sketch store
@@ -195,8 +196,8 @@ final class QueryAndStateBench {
             warmed.answer(query);
             warm[i] = (System.nanoTime() - start) / 1e6;
         }
-        return List.of(percentiles("query cold: releases, 3 versions x 28 ages, one filter", cold),
-            percentiles("query warm: releases, 3 versions x 28 ages, one filter", warm));
+        String what = "releases, " + versions.size() + (versions.size() == 1 ? " version" : " versions") + " x 28 ages, one filter";
+        return List.of(percentiles("query cold: " + what, cold), percentiles("query warm: " + what, warm));
     }
 
     /** RMSE of DAU and MAU against exact sets over random segments, and coverage of the ~95 % bounds. */
