@@ -1,5 +1,5 @@
 # Builds the fat jar and runs `engagement run`. Configure with ENGAGEMENT_* environment variables
-# (see README: ENGAGEMENT_BOOTSTRAP_SERVERS, ENGAGEMENT_SCHEMA__REGISTRY_URL, ...).
+# (see docs/configuration.md: ENGAGEMENT_BOOTSTRAP_SERVERS, ENGAGEMENT_SCHEMA__REGISTRY_URL, ...).
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY mvnw pom.xml ./

@@ -18,8 +18,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Engagement's settings. Keys starting with {@code engagement.} are ours (see {@link #KEYS} and the
- * README's configuration reference); every other key is a Kafka property and passes straight through
+ * Engagement's settings. Keys starting with {@code engagement.} are ours (see {@link #KEYS} and
+ * {@code docs/configuration.md}); every other key is a Kafka property and passes straight through
  * ({@link #kafkaProperties()}).
  *
  * @param pingsTopic        topic of incoming pings (Confluent-framed Avro)

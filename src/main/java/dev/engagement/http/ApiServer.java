@@ -505,7 +505,7 @@ public final class ApiServer implements AutoCloseable {
         return JSON.writeValueAsBytes(root);
     }
 
-    /** {@code /v1/releases}: parses, asks {@link Releases}, writes the answer as JSON (see the README). */
+    /** {@code /v1/releases}: parses, asks {@link Releases}, writes it as JSON (docs/http-api.md). */
     private byte[] releases(Map<String, List<String>> params) throws IOException {
         long start = System.nanoTime();
         ReleaseQuery query = ReleaseQuery.parse(params, dimensions, releases.defaultDimension(), limits);

@@ -48,11 +48,11 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * A real Trino reads what Engagement sends downstream: 28 days of pings with exact answers go through
  * the app on an in-process broker; the latest {@code trino_hll} of every (segment, day) on the
- * downstream topic becomes a table {@code sketches(day, channel, os, trino_hll)}, and the README's Trino
- * queries over it (DAU per day, a filter, a 28-day MAU) each give an answer within the bounds that the
- * app's own {@code /v1/engagement} gives, widened by Trino's own standard error (see
- * {@link #assertWithinBounds}), and per day nearly all within the app's bounds themselves. Skipped,
- * saying why, where no Java 24+ exists for Trino.
+ * downstream topic becomes a table {@code sketches(day, channel, os, trino_hll)}, and the Trino
+ * queries of {@code docs/downstream.md} over it (DAU per day, a filter, a 28-day MAU) each give an
+ * answer within the bounds that the app's own {@code /v1/engagement} gives, widened by Trino's own
+ * standard error (see {@link #assertWithinBounds}), and per day nearly all within the app's bounds
+ * themselves. Skipped, saying why, where no Java 24+ exists for Trino.
  */
 class TrinoIT {
 
@@ -197,7 +197,7 @@ class TrinoIT {
         return byDay;
     }
 
-    /** Trino's {@code (day, count)} rows of a README query run over the sketches table. */
+    /** Trino's {@code (day, count)} rows of a query of {@code docs/downstream.md} over the sketches table. */
     private static Map<LocalDate, Long> trinoByDay(String readmeQuery) {
         Map<LocalDate, Long> out = new TreeMap<>();
         for (List<JsonNode> row : trino.query(sketchesTable + readmeQuery)) {
@@ -287,8 +287,9 @@ class TrinoIT {
     }
 
     /**
-     * The README's warning, checked: a {@code trino_hll} merged with Trino's own {@code approx_set} of
-     * the same clients counts them about twice, because the two hash clients differently.
+     * The warning in {@code docs/downstream.md}, checked: a {@code trino_hll} merged with Trino's own
+     * {@code approx_set} of the same clients counts them about twice, because the two hash clients
+     * differently.
      */
     @Test
     void trinoHllDoesNotMergeWithTrinosOwnApproxSet() {
