@@ -31,7 +31,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -140,7 +139,7 @@ final class DemoCommand implements Callable<Integer> {
      * ({@code --http-port}, {@code --dimensions}, {@code --watch}), then the fixed ones.
      *
      * @param ignored receives each user key that was ignored because the demo fixes it
-     * @throws ConfigException naming the key at fault (checked by {@link EngagementConfig#from})
+     * @throws ConfigException naming the key at fault (by {@link #check})
      */
     Map<String, String> settings(String bootstrapServers, Path dir, Map<String, String> env, Consumer<String> ignored) {
         Map<String, String> props = new LinkedHashMap<>();
@@ -185,9 +184,7 @@ final class DemoCommand implements Callable<Integer> {
      * @throws ConfigException naming the key at fault
      */
     static EngagementConfig check(Map<String, String> settings) {
-        Properties props = new Properties();
-        props.putAll(settings);
-        EngagementConfig parsed = EngagementConfig.from(props);
+        EngagementConfig parsed = EngagementConfig.defaults(settings);
         try {
             new StreamsConfig(EngagementApp.streamsConfig(parsed));
         } catch (KafkaException e) {
