@@ -21,7 +21,7 @@ public final class IngestCounters {
     private final Map<Rejection, LongAdder> deadLettered = new EnumMap<>(Rejection.class);
     private final AtomicLong lastSubmissionTimestamp = new AtomicLong(-1);
     private final AtomicLong lastSeenTimestamp = new AtomicLong(-1);
-    private final Instant since = Instant.now();
+    private final Instant since = Instant.ofEpochMilli(System.currentTimeMillis()); // millis, as the timestamps beside it
 
     public IngestCounters() {
         for (Rejection r : Rejection.values()) {
