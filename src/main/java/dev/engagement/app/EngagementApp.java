@@ -175,6 +175,9 @@ public final class EngagementApp implements AutoCloseable {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads(pingPartitions));
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, dev.engagement.store.BoundedRocksDbConfig.class);
+        // No global stores here, so this changes nothing but silences Kafka's warning on every start that
+        // the (unused) global thread has no processing exception handler.
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.putAll(config.kafkaProperties());
         if (!props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
             String server = defaultApplicationServer(config);

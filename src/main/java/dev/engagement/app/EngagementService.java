@@ -146,6 +146,9 @@ public final class EngagementService implements AutoCloseable {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("state", app.streams().state().name());
         Map<String, Object> pings = new LinkedHashMap<>();
+        // These count since this process started (as Kafka's own client metrics do); what survives a
+        // restart is Kafka's: pingsTopicCommittedOffsetSum below.
+        pings.put("since", c.since().toString());
         pings.put("accepted", c.accepted());
         pings.put("late", c.late());
         pings.put("deadLettered", c.deadLetteredTotal());
@@ -156,6 +159,8 @@ public final class EngagementService implements AutoCloseable {
         s.put("pings", pings);
         long last = c.lastSubmissionTimestamp();
         s.put("lastIngestedTimestamp", last < 0 ? null : Instant.ofEpochMilli(last).toString());
+        long seen = c.lastSeenTimestamp();
+        s.put("lastSeenTimestamp", seen < 0 ? null : Instant.ofEpochMilli(seen).toString());
         s.putAll(lag());
         s.put("partitions", partitions.current());
         if (partitions.current() != partitions.atStart()) {
@@ -179,6 +184,7 @@ public final class EngagementService implements AutoCloseable {
                 Duration.ofSeconds(5));
             out.put("consumerLag", lag.lag());
             out.put("pingsTopicEndOffsetSum", lag.endOffsets());
+            out.put("pingsTopicCommittedOffsetSum", lag.committedOffsets());
         } catch (Exception e) {
             out.put("consumerLag", null);
         }

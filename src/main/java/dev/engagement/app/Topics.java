@@ -157,8 +157,10 @@ public final class Topics {
      * @param lag        end offsets minus committed offsets, summed over partitions (a partition
      *                   without a committed offset counts whole)
      * @param endOffsets the end offsets, summed
+     * @param committedOffsets the group's committed offsets, summed (a partition without one counts 0):
+     *                   how far the group has read, kept by Kafka across restarts
      */
-    public record Lag(long lag, long endOffsets) {
+    public record Lag(long lag, long endOffsets, long committedOffsets) {
     }
 
     /** The lag of a group on partitions {@code 0..partitions-1} of a topic. */
@@ -173,12 +175,15 @@ public final class Topics {
         }
         long lag = 0;
         long end = 0;
+        long read = 0;
         for (var e : admin.listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).entrySet()) {
             var c = committed.get(e.getKey());
-            lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            long at = c == null ? 0 : c.offset();
+            lag += e.getValue().offset() - at;
             end += e.getValue().offset();
+            read += at;
         }
-        return new Lag(lag, end);
+        return new Lag(lag, end, read);
     }
 
     /** The names of every topic Engagement reads or writes. */

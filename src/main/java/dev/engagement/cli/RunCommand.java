@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -20,9 +22,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "A .properties file.")
     Path config;
 
+    @Option(names = "--property", paramLabel = "KEY=VALUE",
+        description = "One setting (repeatable), over the config file and the environment.")
+    List<String> properties = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
-        EngagementConfig parsed = EngagementConfig.from(ConfigFiles.load(config, System.getenv()));
+        EngagementConfig parsed = EngagementConfig.from(ConfigFiles.load(config, System.getenv(), properties));
         if (!parsed.kafka().containsKey("bootstrap.servers")) {
             throw new dev.engagement.config.ConfigException("bootstrap.servers is not set (config file or ENGAGEMENT_BOOTSTRAP_SERVERS)");
         }

@@ -185,7 +185,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         headers.add("engagement.stream-time", Long.toString(streamTime).getBytes(StandardCharsets.UTF_8));
         context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
             EngagementTopology.LATE_SINK);
-        counters.recordLate();
+        counters.recordLate(record.timestamp()); // the submission time: PingGate checked they agree
     }
 
     private Headers sourceHeaders(Record<byte[], byte[]> record) {
