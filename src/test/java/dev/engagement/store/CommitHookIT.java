@@ -120,7 +120,7 @@ class CommitHookIT {
             atCommit = () -> { };
         }
         assertThat(mismatches).as("commits that claimed pings the changelog lacked").isEmpty();
-        assertThat(checked.get()).as("commits checked").isGreaterThan(1);
+        assertThat(checked.get()).as("commits checked with folded sketches").isPositive();
     }
 
     /** The sketches the task has folded, as Interactive Queries see them (open days: live). */
