@@ -6,11 +6,13 @@ import dev.engagement.http.ApiServer;
 import dev.engagement.http.HttpPeerClient;
 import dev.engagement.ping.Days;
 import dev.engagement.query.Answers;
+import dev.engagement.query.Dimensions;
 import dev.engagement.query.PartitionQuery;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryService;
-import dev.engagement.query.WatchedSegments;
 import dev.engagement.query.Releases;
+import dev.engagement.query.ServedQueries;
+import dev.engagement.query.WatchedSegments;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
@@ -19,6 +21,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -54,11 +59,16 @@ public final class EngagementService implements AutoCloseable {
     private final PartitionWatch partitions;
     private final String group;
     private final Map<String, java.util.function.Supplier<Object>> extraStatus = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile Map<String, Object> cachedLag = Map.of();
-    private volatile long lagAt;
+    /** The consumer lag, one entry at most, kept {@link #LAG_MAX_AGE}: a status poll costs no admin call. */
+    private final Cache<Boolean, Map<String, Object>> lagCache = Caffeine.newBuilder()
+        .maximumSize(1)
+        .expireAfterWrite(LAG_MAX_AGE)
+        .executor(Runnable::run)
+        .build();
 
     private static final Logger LOG = LoggerFactory.getLogger(EngagementService.class);
     private static final int SUMMARY_SECONDS = 60;
+    private static final Duration LAG_MAX_AGE = Duration.ofSeconds(2);
 
     private EngagementService(EngagementConfig config, EngagementApp app, Admin admin, Clock clock) throws Exception {
         this.config = config;
@@ -85,10 +95,11 @@ public final class EngagementService implements AutoCloseable {
         // Release days are looked for over the days the stores keep.
         Releases releases = new Releases(queries::queryAllGroups, this::latestDay, config.release().dimension(),
             config.release().minClients(), (int) config.retention().toDays(), limits.lowSampleClients());
-        this.api = new ApiServer(new InetSocketAddress(config.http().bind(),
-            config.http().port()), queries, config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, releases,
-            metrics, config.http().token());
+        Dimensions dimensions = new Dimensions(queries::queryAllGroups, this::latestDay, config.dimensionNames());
+        this.api = new ApiServer(new InetSocketAddress(config.http().bind(), config.http().port()),
+            new ServedQueries(queries, releases, dimensions), config.dimensionNames(), limits, this::status,
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), metrics,
+            config.http().token());
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");
@@ -156,7 +167,7 @@ public final class EngagementService implements AutoCloseable {
         s.put("pings", pings);
         long last = c.lastSubmissionTimestamp();
         s.put("lastIngestedTimestamp", last < 0 ? null : Instant.ofEpochMilli(last).toString());
-        s.putAll(lag());
+        s.putAll(lagCache.get(Boolean.TRUE, k -> fetchLag()));
         s.put("partitions", partitions.current());
         if (partitions.current() != partitions.atStart()) {
             s.put("partitionsAtStart", partitions.atStart());
@@ -168,11 +179,8 @@ public final class EngagementService implements AutoCloseable {
         return s;
     }
 
-    /** Consumer lag of the pings topic for this application's group, refreshed at most every 2 s. */
-    private Map<String, Object> lag() {
-        if (System.currentTimeMillis() - lagAt < 2000) {
-            return cachedLag;
-        }
+    /** Consumer lag of the pings topic for this application's group, now (a failure reads as null). */
+    private Map<String, Object> fetchLag() {
         Map<String, Object> out = new LinkedHashMap<>();
         try {
             Topics.Lag lag = Topics.lag(admin, group, config.pingsTopic(), partitions.current(),
@@ -182,8 +190,6 @@ public final class EngagementService implements AutoCloseable {
         } catch (Exception e) {
             out.put("consumerLag", null);
         }
-        cachedLag = out;
-        lagAt = System.currentTimeMillis();
         return out;
     }
 

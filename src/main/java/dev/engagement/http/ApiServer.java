@@ -1,17 +1,19 @@
 package dev.engagement.http;
 
 import dev.engagement.query.BadQueryException;
+import dev.engagement.query.Dimensions;
+import dev.engagement.query.DimensionsAnswer;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
 import dev.engagement.query.Metric;
-import dev.engagement.query.PartitionAnswer;
+import dev.engagement.query.PartialsQuery;
 import dev.engagement.query.PartitionAnswerCodec;
+import dev.engagement.query.Queries;
 import dev.engagement.query.QueryLimits;
-import dev.engagement.query.QueryService;
+import dev.engagement.query.QueryTimeoutException;
 import dev.engagement.query.ReleaseAnswer;
 import dev.engagement.query.ReleaseMetric;
 import dev.engagement.query.ReleaseQuery;
-import dev.engagement.query.Releases;
 import dev.engagement.sketch.Estimate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,20 +31,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -153,8 +153,6 @@ public final class ApiServer implements AutoCloseable {
     private final Supplier<Map<String, Object>> status;
     private final BooleanSupplier ready;
     private final BooleanSupplier live;
-    private final Supplier<LocalDate> latestDay;
-    private final Releases releases;
 
     private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/releases", "/v1/dimensions", "/v1/status",
         "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
@@ -162,41 +160,31 @@ public final class ApiServer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final byte[] expectedAuthorization;
     private final long maxWaitNanos;
-    private volatile CachedDimensions dimensionsCache;
-
-    private record CachedDimensions(long at, byte[] body) {
-    }
 
     /**
-     * @param bind      address and port to listen on (port 0 picks a free one)
-     * @param status    the status document, as plain JSON-able values
-     * @param ready     whether the streams are RUNNING
-     * @param latestDay the newest day with data (for {@code /v1/dimensions})
-     * @param releases  answers {@code /v1/releases}
+     * @param bind       address and port to listen on (port 0 picks a free one)
+     * @param queries    answers the query endpoints
+     * @param dimensions the configured dimensions (what a query may filter and group by)
+     * @param limits     the limits a query is parsed against
+     * @param status     the status document, as plain JSON-able values
+     * @param ready      whether the streams are RUNNING
+     * @param live       false once the streams stopped on an error
+     * @param token      the bearer token every route but health checks and the dashboard's files
+     *                   needs; null or empty: none
      */
-    public ApiServer(InetSocketAddress bind, QueryService queries, List<String> dimensions, QueryLimits limits,
+    public ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
                      Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
-                     Supplier<LocalDate> latestDay, Releases releases,
                      PrometheusMeterRegistry metrics, String token)
         throws IOException {
-        this(bind, Queries.of(queries), dimensions, limits, status, ready, live, latestDay, releases, metrics, token,
+        this(bind, queries, dimensions, limits, status, ready, live, metrics, token,
             Duration.ofSeconds(QUEUE_WAIT_SECONDS));
     }
 
-    /** As the public constructor, over any {@link Queries}, with no releases and a given longest wait (tests). */
+    /** As the public constructor, with a given longest wait in a lane's queue (tests). */
     ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
               Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
-              Supplier<LocalDate> latestDay, PrometheusMeterRegistry metrics, String token, Duration maxWait)
+              PrometheusMeterRegistry metrics, String token, Duration maxWait)
         throws IOException {
-        this(bind, queries, dimensions, limits, status, ready, live, latestDay, null, metrics, token, maxWait);
-    }
-
-    private ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
-                      Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
-                      Supplier<LocalDate> latestDay, Releases releases, PrometheusMeterRegistry metrics, String token,
-                      Duration maxWait)
-        throws IOException {
-        this.releases = releases;
         this.metrics = metrics;
         this.expectedAuthorization = token == null || token.isEmpty() ? null
             : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -206,7 +194,6 @@ public final class ApiServer implements AutoCloseable {
         this.status = status;
         this.ready = ready;
         this.live = live;
-        this.latestDay = latestDay;
         this.maxWaitNanos = maxWait.toNanos();
         String wait = maxWait.toMillis() % 1000 == 0 ? maxWait.toSeconds() + " s" : maxWait.toMillis() + " ms";
         this.queryLane = new Lane("query", MAX_CONCURRENT_QUERIES, MAX_WAITING_QUERIES,
@@ -343,7 +330,7 @@ public final class ApiServer implements AutoCloseable {
                 work.run();
             } catch (BadQueryException e) {
                 send(exchange, 400, error(e.getMessage()));
-            } catch (Busy | dev.engagement.query.QueryTimeoutException e) {
+            } catch (Busy | QueryTimeoutException e) {
                 exchange.getResponseHeaders().set("Retry-After", "1");
                 send(exchange, 503, error(e.getMessage()));
             } catch (RuntimeException e) {
@@ -382,13 +369,7 @@ public final class ApiServer implements AutoCloseable {
         Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
         switch (path) {
             case "/v1/engagement" -> send(exchange, 200, engagement(params));
-            case "/v1/releases" -> {
-                if (releases == null) {
-                    send(exchange, 404, error("no such endpoint: " + path));
-                } else {
-                    send(exchange, 200, releases(params));
-                }
-            }
+            case "/v1/releases" -> send(exchange, 200, releases(params));
             case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
             case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
             case "/health/live" -> {
@@ -435,7 +416,7 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         byte[] body;
-        try (java.io.InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(resource)) {
+        try (InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 send(exchange, 404, error("no such file: " + path));
                 return;
@@ -456,7 +437,7 @@ public final class ApiServer implements AutoCloseable {
     /** Whether the request carries the token; compared in constant time. */
     private boolean authorized(HttpExchange exchange) {
         String header = exchange.getRequestHeaders().getFirst("Authorization");
-        return header != null && java.security.MessageDigest.isEqual(expectedAuthorization,
+        return header != null && MessageDigest.isEqual(expectedAuthorization,
             header.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -470,7 +451,7 @@ public final class ApiServer implements AutoCloseable {
     private byte[] engagement(Map<String, List<String>> params) throws IOException {
         long start = System.nanoTime();
         EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
-        EngagementAnswer answer = queries.query(query);
+        EngagementAnswer answer = queries.engagement(query);
         ObjectNode root = JSON.createObjectNode();
         root.put("from", query.from().toString()).put("to", query.to().toString());
         ArrayNode metrics = root.putArray("metrics");
@@ -505,11 +486,11 @@ public final class ApiServer implements AutoCloseable {
         return JSON.writeValueAsBytes(root);
     }
 
-    /** {@code /v1/releases}: parses, asks {@link Releases}, writes the answer as JSON (see the README). */
+    /** {@code /v1/releases}: parses, asks the query layer, writes the answer as JSON (see the README). */
     private byte[] releases(Map<String, List<String>> params) throws IOException {
         long start = System.nanoTime();
-        ReleaseQuery query = ReleaseQuery.parse(params, dimensions, releases.defaultDimension(), limits);
-        ReleaseAnswer answer = releases.answer(query);
+        ReleaseQuery query = ReleaseQuery.parse(params, dimensions, queries.defaultReleaseDimension(), limits);
+        ReleaseAnswer answer = queries.releases(query);
         ObjectNode root = JSON.createObjectNode();
         root.put("dimension", query.dimension());
         ObjectNode filters = root.putObject("filters");
@@ -565,74 +546,30 @@ public final class ApiServer implements AutoCloseable {
         node.put("estimate", e.estimate()).put("lower", e.lower()).put("upper", e.upper());
     }
 
+    /** {@code /v1/dimensions}: parses the limit, asks the query layer, writes the answer as JSON. */
     private byte[] dimensions(Map<String, List<String>> params) throws IOException {
-        int limit = 50;
-        if (params.containsKey("limit")) {
-            try {
-                limit = Integer.parseInt(params.get("limit").get(0));
-            } catch (NumberFormatException e) {
-                throw new BadQueryException("'limit' is not an integer");
-            }
-            if (limit < 1 || limit > 1000) {
-                throw new BadQueryException("'limit' must be between 1 and 1000");
-            }
-        }
-        CachedDimensions cached = dimensionsCache;
-        if (cached != null && System.currentTimeMillis() - cached.at() < 30_000 && !params.containsKey("limit")) {
-            return cached.body();
-        }
-        LocalDate day = latestDay.get();
+        DimensionsAnswer answer = queries.dimensions(Dimensions.parseLimit(params));
         ObjectNode root = JSON.createObjectNode();
-        root.put("day", day == null ? null : day.toString());
+        root.put("day", answer.day() == null ? null : answer.day().toString());
         root.put("count", "distinct clients over the 28 days ending on 'day'");
         ArrayNode dims = root.putArray("dimensions");
-        for (String dimension : dimensions) {
-            ObjectNode d = dims.addObject().put("name", dimension);
+        for (DimensionsAnswer.Dimension dimension : answer.dimensions()) {
+            ObjectNode d = dims.addObject().put("name", dimension.name());
             ArrayNode values = d.putArray("values");
-            if (day == null) {
+            if (answer.day() == null) {
                 continue;
             }
-            EngagementQuery q = new EngagementQuery(day, day, Set.of(Metric.MAU), List.of(dimension), Map.of());
-            List<EngagementAnswer.Row> rows = new ArrayList<>(queries.queryAllGroups(q).rows());
-            rows.sort(Comparator.comparingDouble((EngagementAnswer.Row r) -> -r.metrics().get(Metric.MAU).estimate()));
-            d.put("distinctValues", rows.size());
-            for (EngagementAnswer.Row r : rows.subList(0, Math.min(limit, rows.size()))) {
-                values.addObject().put("value", r.group().get(dimension))
-                    .put("clients", Math.round(r.metrics().get(Metric.MAU).estimate()));
+            d.put("distinctValues", dimension.distinctValues());
+            for (DimensionsAnswer.Value v : dimension.values()) {
+                values.addObject().put("value", v.value()).put("clients", v.clients());
             }
         }
-        byte[] body = JSON.writeValueAsBytes(root);
-        if (!params.containsKey("limit")) {
-            dimensionsCache = new CachedDimensions(System.currentTimeMillis(), body);
-        }
-        return body;
+        return JSON.writeValueAsBytes(root);
     }
 
+    /** {@code /internal/v1/partials}: parses, asks the query layer, writes the partition answers. */
     private byte[] partials(Map<String, List<String>> params) {
-        List<String> raw = params.remove("partitions");
-        Set<Integer> partitions = new TreeSet<>();
-        if (raw != null) {
-            for (String list : raw) {
-                for (String p : list.split(",")) {
-                    try {
-                        partitions.add(Integer.parseInt(p.trim()));
-                    } catch (NumberFormatException e) {
-                        throw new BadQueryException("'partitions' must be integers");
-                    }
-                }
-            }
-        }
-        int maxGroups = limits.maxGroups();
-        List<String> rawMax = params.remove("maxGroups");
-        if (rawMax != null && !rawMax.isEmpty()) {
-            try {
-                maxGroups = Integer.parseInt(rawMax.get(0));
-            } catch (NumberFormatException e) {
-                throw new BadQueryException("'maxGroups' must be an integer");
-            }
-        }
-        EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
-        return PartitionAnswerCodec.encode(queries.local(query, partitions, maxGroups));
+        return PartitionAnswerCodec.encode(queries.partials(PartialsQuery.parse(params, dimensions, limits)));
     }
 
     static Map<String, List<String>> params(String rawQuery) {
@@ -674,38 +611,6 @@ public final class ApiServer implements AutoCloseable {
         front.shutdownNow();
         for (Lane lane : List.of(queryLane, internalLane, otherLane)) {
             lane.close();
-        }
-    }
-
-    /** What the API asks of the query layer: {@link QueryService} in production, a stand-in in tests. */
-    interface Queries {
-
-        /** @see QueryService#query */
-        EngagementAnswer query(EngagementQuery query);
-
-        /** @see QueryService#queryAllGroups */
-        EngagementAnswer queryAllGroups(EngagementQuery query);
-
-        /** @see QueryService#local */
-        List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> partitions, int maxGroups);
-
-        static Queries of(QueryService service) {
-            return new Queries() {
-                @Override
-                public EngagementAnswer query(EngagementQuery query) {
-                    return service.query(query);
-                }
-
-                @Override
-                public EngagementAnswer queryAllGroups(EngagementQuery query) {
-                    return service.queryAllGroups(query);
-                }
-
-                @Override
-                public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> partitions, int maxGroups) {
-                    return service.local(query, partitions, maxGroups);
-                }
-            };
         }
     }
 }
