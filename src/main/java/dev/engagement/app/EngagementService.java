@@ -1,6 +1,5 @@
 package dev.engagement.app;
 
-import dev.engagement.config.Durations;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.http.ApiServer;
 import dev.engagement.http.HttpPeerClient;
@@ -31,16 +30,19 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A whole instance: the streams application, the query service and the HTTP API.
@@ -58,7 +60,7 @@ public final class EngagementService implements AutoCloseable {
     private long lastSummaryTotal;
     private final PartitionWatch partitions;
     private final String group;
-    private final Map<String, java.util.function.Supplier<Object>> extraStatus = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Supplier<Object>> extraStatus = new ConcurrentHashMap<>();
     /** The consumer lag, one entry at most, kept {@link #LAG_MAX_AGE}: a status poll costs no admin call. */
     private final Cache<Boolean, Map<String, Object>> lagCache = Caffeine.newBuilder()
         .maximumSize(1)
@@ -75,7 +77,7 @@ public final class EngagementService implements AutoCloseable {
         this.app = app;
         this.admin = admin;
         this.partitions = app.partitions();
-        java.util.Properties streamsConfig = EngagementApp.streamsConfig(config);
+        Properties streamsConfig = EngagementApp.streamsConfig(config);
         this.group = streamsConfig.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         String server = streamsConfig.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
@@ -131,7 +133,7 @@ public final class EngagementService implements AutoCloseable {
     }
 
     /** Adds a section to {@code /v1/status} (e.g. the demo's replay progress). */
-    public void addStatus(String name, java.util.function.Supplier<Object> section) {
+    public void addStatus(String name, Supplier<Object> section) {
         extraStatus.put(name, section);
     }
 

@@ -67,6 +67,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /metrics}: Prometheus text format;</li>
  *   <li>{@code GET /}: the dashboard (its files under {@code /ui/} and {@code /webjars/uplot/}).</li>
  * </ul>
+ * Routes only translate: each parses its parameters into a query of the query layer, asks
+ * {@link Queries}, and writes the answer as JSON; what an answer holds and how it is computed (and
+ * cached) is the query layer's ({@code ApiServerTest} checks the routes over a stand-in).
  * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 401 without the bearer token
  * (when one is configured; health checks need none), 404, 405, 503 when too busy or not ready, 500
  * for a bug; never a stack trace.
