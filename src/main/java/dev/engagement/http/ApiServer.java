@@ -2,24 +2,16 @@ package dev.engagement.http;
 
 import dev.engagement.query.BadQueryException;
 import dev.engagement.query.Dimensions;
-import dev.engagement.query.DimensionsAnswer;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
-import dev.engagement.query.Metric;
 import dev.engagement.query.PartialsQuery;
 import dev.engagement.query.PartitionAnswerCodec;
 import dev.engagement.query.Queries;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryTimeoutException;
 import dev.engagement.query.ReleaseAnswer;
-import dev.engagement.query.ReleaseMetric;
 import dev.engagement.query.ReleaseQuery;
-import dev.engagement.sketch.Estimate;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -31,7 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -129,7 +120,6 @@ public final class ApiServer implements AutoCloseable {
             System.setProperty(NODELAY, "true");
         }
     }
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Public queries answered at once. */
     static final int MAX_CONCURRENT_QUERIES = 8;
@@ -332,13 +322,13 @@ public final class ApiServer implements AutoCloseable {
             try {
                 work.run();
             } catch (BadQueryException e) {
-                send(exchange, 400, error(e.getMessage()));
+                send(exchange, 400, AnswerJson.error(e.getMessage()));
             } catch (Busy | QueryTimeoutException e) {
                 exchange.getResponseHeaders().set("Retry-After", "1");
-                send(exchange, 503, error(e.getMessage()));
+                send(exchange, 503, AnswerJson.error(e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.error("query failed: {}", exchange.getRequestURI(), e);
-                send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
+                send(exchange, 500, AnswerJson.error("internal error: " + e.getClass().getSimpleName()));
             }
         } catch (IOException e) {
             LOG.debug("could not answer {}: {}", exchange.getRequestURI(), e.toString());
@@ -357,16 +347,16 @@ public final class ApiServer implements AutoCloseable {
     private void route(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         if (!"GET".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, error("only GET is supported"));
+            send(exchange, 405, AnswerJson.error("only GET is supported"));
             return;
         }
-        if (isAsset(path)) {
+        if (Assets.isAsset(path)) {
             asset(exchange, path);
             return;
         }
         if (expectedAuthorization != null && !path.startsWith("/health/") && !authorized(exchange)) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-            send(exchange, 401, error("missing or wrong bearer token"));
+            send(exchange, 401, AnswerJson.error("missing or wrong bearer token"));
             return;
         }
         Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
@@ -374,14 +364,14 @@ public final class ApiServer implements AutoCloseable {
             case "/v1/engagement" -> send(exchange, 200, engagement(params));
             case "/v1/releases" -> send(exchange, 200, releases(params));
             case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
-            case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
+            case "/v1/status" -> send(exchange, 200, AnswerJson.write(status.get()));
             case "/health/live" -> {
                 boolean up = live.getAsBoolean();
-                send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
+                send(exchange, up ? 200 : 503, AnswerJson.write(Map.of("status", up ? "UP" : "DOWN")));
             }
             case "/health/ready" -> {
                 boolean up = ready.getAsBoolean();
-                send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
+                send(exchange, up ? 200 : 503, AnswerJson.write(Map.of("status", up ? "UP" : "DOWN")));
             }
             case "/internal/v1/partials" -> send(exchange, 200, partials(params));
             case "/metrics" -> {
@@ -392,48 +382,22 @@ public final class ApiServer implements AutoCloseable {
                     out.write(body);
                 }
             }
-            default -> send(exchange, 404, error("no such endpoint: " + path));
+            default -> send(exchange, 404, AnswerJson.error("no such endpoint: " + path));
         }
     }
-
-    /** The dashboard's files: its page, its script and style, and the chart library's WebJar. */
-    private static boolean isAsset(String path) {
-        return path.equals("/") || path.startsWith("/ui/") || path.startsWith("/webjars/uplot/");
-    }
-
-    /** uPlot's WebJar version (as in the pom). */
-    static final String UPLOT_VERSION = "1.6.30";
 
     /** Serves a dashboard file from the jar; needs no token (it holds no data). */
     private static void asset(HttpExchange exchange, String path) throws IOException {
-        String resource;
-        if (path.equals("/")) {
-            resource = "web/index.html";
-        } else if (path.startsWith("/ui/")) {
-            resource = "web/" + path.substring("/ui/".length());
-        } else {
-            resource = "META-INF/resources/webjars/uplot/" + UPLOT_VERSION + "/" + path.substring("/webjars/uplot/".length());
-        }
-        if (resource.contains("..") || resource.contains("//")) {
-            send(exchange, 404, error("no such file"));
+        Assets.Asset asset = Assets.find(path);
+        if (asset == null) {
+            send(exchange, 404, AnswerJson.error("no such file: " + path));
             return;
         }
-        byte[] body;
-        try (InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                send(exchange, 404, error("no such file: " + path));
-                return;
-            }
-            body = in.readAllBytes();
-        }
-        String type = resource.endsWith(".html") ? "text/html; charset=utf-8"
-            : resource.endsWith(".js") ? "text/javascript; charset=utf-8"
-            : resource.endsWith(".css") ? "text/css; charset=utf-8" : "application/octet-stream";
-        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.getResponseHeaders().set("Content-Type", asset.contentType());
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        exchange.sendResponseHeaders(200, body.length);
+        exchange.sendResponseHeaders(200, asset.body().length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+            out.write(asset.body());
         }
     }
 
@@ -451,123 +415,29 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** {@code /v1/engagement}: parses, asks the query layer, writes the answer. */
     private byte[] engagement(Map<String, List<String>> params) throws IOException {
         long start = System.nanoTime();
         EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
         EngagementAnswer answer = queries.engagement(query);
-        ObjectNode root = JSON.createObjectNode();
-        root.put("from", query.from().toString()).put("to", query.to().toString());
-        ArrayNode metrics = root.putArray("metrics");
-        query.metrics().forEach(m -> metrics.add(m.jsonName()));
-        ArrayNode groupBy = root.putArray("groupBy");
-        query.groupBy().forEach(groupBy::add);
-        ObjectNode filters = root.putObject("filters");
-        query.filters().forEach((k, v) -> {
-            ArrayNode values = filters.putArray(k);
-            v.forEach(values::add);
-        });
-        root.put("complete", answer.complete());
-        ObjectNode partitions = root.putObject("partitions").put("total", answer.partitions())
-            .put("answered", answer.partitionsAnswered());
-        // Read from a standby (or a restoring task): open days as of that partition's last commit.
-        ArrayNode standby = partitions.putArray("standby");
-        answer.standbyPartitions().forEach(standby::add);
-        root.put("lowSampleThreshold", limits.lowSampleClients());
-        ArrayNode rows = root.putArray("rows");
-        for (EngagementAnswer.Row row : answer.rows()) {
-            ObjectNode r = rows.addObject();
-            ObjectNode group = r.putObject("group");
-            row.group().forEach(group::put);
-            r.put("day", row.day().toString());
-            for (Map.Entry<Metric, Estimate> e : row.metrics().entrySet()) {
-                r.putObject(e.getKey().jsonName()).put("estimate", e.getValue().estimate())
-                    .put("lower", e.getValue().lower()).put("upper", e.getValue().upper());
-            }
-            r.put("lowSample", row.lowSample()).put("complete", row.complete());
-        }
-        root.put("tookMs", (System.nanoTime() - start) / 1_000_000);
-        return JSON.writeValueAsBytes(root);
+        return AnswerJson.engagement(query, answer, limits.lowSampleClients(), millisSince(start));
     }
 
-    /** {@code /v1/releases}: parses, asks the query layer, writes the answer as JSON (see the README). */
+    /** {@code /v1/releases}: parses, asks the query layer, writes the answer. */
     private byte[] releases(Map<String, List<String>> params) throws IOException {
         long start = System.nanoTime();
         ReleaseQuery query = ReleaseQuery.parse(params, dimensions, queries.defaultReleaseDimension(), limits);
         ReleaseAnswer answer = queries.releases(query);
-        ObjectNode root = JSON.createObjectNode();
-        root.put("dimension", query.dimension());
-        ObjectNode filters = root.putObject("filters");
-        query.filters().forEach((k, v) -> {
-            ArrayNode values = filters.putArray(k);
-            v.forEach(values::add);
-        });
-        ArrayNode metrics = root.putArray("metrics");
-        query.metrics().forEach(m -> metrics.add(m.jsonName()));
-        root.putObject("ages").put("from", query.fromAge()).put("to", query.toAge());
-        root.put("newestDay", answer.newestDay() == null ? null : answer.newestDay().toString());
-        ArrayNode versions = root.putArray("versions");
-        for (ReleaseAnswer.Version v : answer.versions()) {
-            versions.addObject().put("version", v.version()).put("releaseDay", v.releaseDay().toString())
-                .put("releaseDayGiven", v.given()).put("age", v.age());
-        }
-        root.put("complete", answer.complete());
-        ObjectNode partitions = root.putObject("partitions").put("total", answer.partitions())
-            .put("answered", answer.partitionsAnswered());
-        ArrayNode standby = partitions.putArray("standby");
-        answer.standbyPartitions().forEach(standby::add);
-        root.put("lowSampleThreshold", answer.lowSampleThreshold());
-        ArrayNode rows = root.putArray("rows");
-        for (ReleaseAnswer.Row row : answer.rows()) {
-            ObjectNode r = rows.addObject().put("version", row.version()).put("age", row.age())
-                .put("day", row.day().toString());
-            row.metrics().forEach((m, e) -> estimate(r.putObject(m.jsonName()), e));
-            r.put("lowSample", row.lowSample()).put("complete", row.complete());
-        }
-        ReleaseAnswer.Comparison c = answer.comparison();
-        if (c == null) {
-            root.putNull("comparison");
-            root.put("comparisonNote", answer.comparisonNote());
-        } else {
-            ObjectNode comparison = root.putObject("comparison").put("age", c.age());
-            comparison.putObject("newer").put("version", c.newer()).put("day", c.newerDay().toString());
-            comparison.putObject("older").put("version", c.older()).put("day", c.olderDay().toString());
-            comparison.put("complete", c.complete());
-            ObjectNode compared = comparison.putObject("metrics");
-            for (Map.Entry<ReleaseMetric, ReleaseAnswer.Compared> e : c.metrics().entrySet()) {
-                ObjectNode m = compared.putObject(e.getKey().jsonName());
-                estimate(m.putObject("newer"), e.getValue().newer());
-                estimate(m.putObject("older"), e.getValue().older());
-                estimate(m.putObject("difference"), e.getValue().difference());
-                m.put("significant", e.getValue().significant());
-            }
-        }
-        root.put("tookMs", (System.nanoTime() - start) / 1_000_000);
-        return JSON.writeValueAsBytes(root);
+        return AnswerJson.releases(query, answer, millisSince(start));
     }
 
-    private static void estimate(ObjectNode node, Estimate e) {
-        node.put("estimate", e.estimate()).put("lower", e.lower()).put("upper", e.upper());
-    }
-
-    /** {@code /v1/dimensions}: parses the limit, asks the query layer, writes the answer as JSON. */
+    /** {@code /v1/dimensions}: parses the limit, asks the query layer, writes the answer. */
     private byte[] dimensions(Map<String, List<String>> params) throws IOException {
-        DimensionsAnswer answer = queries.dimensions(Dimensions.parseLimit(params));
-        ObjectNode root = JSON.createObjectNode();
-        root.put("day", answer.day() == null ? null : answer.day().toString());
-        root.put("count", "distinct clients over the 28 days ending on 'day'");
-        ArrayNode dims = root.putArray("dimensions");
-        for (DimensionsAnswer.Dimension dimension : answer.dimensions()) {
-            ObjectNode d = dims.addObject().put("name", dimension.name());
-            ArrayNode values = d.putArray("values");
-            if (answer.day() == null) {
-                continue;
-            }
-            d.put("distinctValues", dimension.distinctValues());
-            for (DimensionsAnswer.Value v : dimension.values()) {
-                values.addObject().put("value", v.value()).put("clients", v.clients());
-            }
-        }
-        return JSON.writeValueAsBytes(root);
+        return AnswerJson.dimensions(queries.dimensions(Dimensions.parseLimit(params)));
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     /** {@code /internal/v1/partials}: parses, asks the query layer, writes the partition answers. */
@@ -594,10 +464,6 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         return params;
-    }
-
-    private static byte[] error(String message) throws IOException {
-        return JSON.writeValueAsBytes(Map.of("error", message));
     }
 
     private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
