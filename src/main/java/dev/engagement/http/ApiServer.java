@@ -162,6 +162,7 @@ public final class ApiServer implements AutoCloseable {
      * @param status     the status document, as plain JSON-able values
      * @param ready      whether the streams are RUNNING
      * @param live       false once the streams stopped on an error
+     * @param metrics    where the lanes' gauges and the request timer are registered (and {@code /metrics} reads)
      * @param token      the bearer token every route but health checks and the dashboard's files
      *                   needs; null or empty: none
      */
