@@ -19,6 +19,7 @@ import dev.engagement.store.SegmentDayKey;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
 
+import com.sun.management.OperatingSystemMXBean;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -43,6 +44,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -232,8 +234,8 @@ public final class IngestBench implements AutoCloseable {
     }
 
     private static final String TOPIC = "bench-pings";
-    private static final com.sun.management.OperatingSystemMXBean OS =
-        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final OperatingSystemMXBean OS =
+        (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private final Settings settings;
     private final Path workDir;

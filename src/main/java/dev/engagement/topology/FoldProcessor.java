@@ -11,8 +11,8 @@ import dev.engagement.ping.ValueCaps;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.store.DayRanges;
-import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.LiveSketches;
+import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
 import dev.engagement.store.TaskMetadata;
 
@@ -25,11 +25,9 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 

@@ -8,8 +8,8 @@ import dev.engagement.registry.AvroWireDeserializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
-import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.KafkaBroker;
+import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
@@ -36,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -192,7 +193,7 @@ class IngestIT {
                         downstream.put(r.key(), r.value());
                     }
                     return downstream.size() == unions.size() && downstream.values().stream().allMatch(record ->
-                        java.util.Arrays.equals(record.getSketch().array(), unions.get(keyOf(record)))
+                        Arrays.equals(record.getSketch().array(), unions.get(keyOf(record)))
                             && record.getFinal$() == record.getDay().equals(FIRST_DAY));
                 });
         }

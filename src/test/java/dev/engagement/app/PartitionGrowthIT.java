@@ -2,6 +2,7 @@ package dev.engagement.app;
 
 import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
+import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaBroker;
 import dev.engagement.testing.KafkaTestUtils;
@@ -10,13 +11,15 @@ import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,9 +93,9 @@ class PartitionGrowthIT {
             List<Ping> newcomers = new TestData(DAY, 1, 50, 100, 6).pings.stream()
                 .map(ping -> Ping.newBuilder(ping).setClientId("new-" + ping.getClientId()).build()).toList();
             KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), newcomers.stream()
-                .map(ping -> new org.apache.kafka.clients.producer.ProducerRecord<>(config.pingsTopic(), 2,
+                .map(ping -> new ProducerRecord<>(config.pingsTopic(), 2,
                     ping.getSubmissionTimestamp().toEpochMilli(), ping.getClientId().getBytes(),
-                    new dev.engagement.registry.AvroWireSerializer<Ping>(REGISTRY, Ping.getClassSchema())
+                    new AvroWireSerializer<Ping>(REGISTRY, Ping.getClassSchema())
                         .serialize(config.pingsTopic(), ping)))
                 .toList());
             Poll.until("the new partition's pings counted and read", Duration.ofSeconds(90), () ->
@@ -106,8 +109,8 @@ class PartitionGrowthIT {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + service.httpPort() + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(r.body());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

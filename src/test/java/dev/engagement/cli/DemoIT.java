@@ -8,7 +8,6 @@ import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +18,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -166,7 +166,7 @@ class DemoIT {
         for (JsonNode row : answer.path("rows")) {
             String key = TestData.key(LocalDate.parse(row.path("day").asText()),
                 row.path("group").path("channel").asText(), row.path("group").path("os").asText());
-            int exact = data.exact.getOrDefault(key, java.util.Set.of()).size();
+            int exact = data.exact.getOrDefault(key, Set.of()).size();
             JsonNode dau = row.path("dau");
             assertThat(dau.path("lower").asDouble()).as(key).isLessThanOrEqualTo(exact);
             assertThat(dau.path("upper").asDouble()).as(key).isGreaterThanOrEqualTo(exact);
