@@ -94,7 +94,7 @@ public final class EngagementApp implements AutoCloseable {
      * replacement would be refused in the same way.
      */
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
-        if (isAuthenticationFailure(e)) {
+        if (authenticationFailure(e) != null) {
             // Refused credentials or an untrusted certificate: a new thread would be refused the same way.
             fatal = e;
             LOG.error("stream thread refused by Kafka (authentication); stopping: {}", e.toString());
@@ -116,14 +116,17 @@ public final class EngagementApp implements AutoCloseable {
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
-    /** Whether Kafka refused this client's credentials or TLS handshake somewhere in {@code e}'s causes. */
-    static boolean isAuthenticationFailure(Throwable e) {
+    /**
+     * The first {@link AuthenticationException} among {@code e}'s causes (Kafka refused this client's
+     * credentials or TLS handshake), or null.
+     */
+    public static AuthenticationException authenticationFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof AuthenticationException) {
-                return true;
+            if (t instanceof AuthenticationException auth) {
+                return auth;
             }
         }
-        return false;
+        return null;
     }
 
     /** The error that stopped the streams (see the exception handler), or null. */

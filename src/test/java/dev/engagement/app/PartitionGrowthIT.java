@@ -7,6 +7,7 @@ import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaBroker;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +28,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,18 +53,8 @@ class PartitionGrowthIT {
     @Test
     void aPartitionAddedWhileRunningIsDetectedCountedAndRead() throws Exception {
         String name = "growth";
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", KAFKA.bootstrapServers());
-        p.put("application.id", name);
-        p.put("state.dir", stateDir.toString());
-        p.put("commit.interval.ms", "300");
+        Map<String, String> p = TestConfigs.instance(KAFKA.bootstrapServers(), name, stateDir, 0);
         p.put("metadata.max.age.ms", "2000"); // Kafka Streams notices the new partition within 2 s
-        p.put("engagement.dimensions", "channel,os");
-        p.put("engagement.topic.pings", name + "-pings");
-        p.put("engagement.topic.dead-letter", name + "-dead-letter");
-        p.put("engagement.topic.late", name + "-late");
-        p.put("engagement.topic.sketches", name + "-sketches");
-        p.put("engagement.topic.partials", name + "-partials");
         p.put("engagement.http.port", "0");
         EngagementConfig config = EngagementConfig.defaults(p);
         KafkaTestUtils.createTopic(KAFKA.bootstrapServers(), config.pingsTopic(), 2);

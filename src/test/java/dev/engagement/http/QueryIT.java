@@ -8,6 +8,7 @@ import dev.engagement.query.BadQueryException;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
 
@@ -33,7 +34,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,19 +98,8 @@ class QueryIT {
     }
 
     private static EngagementConfig config(String instance, int port) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("application.id", APP);
+        Map<String, String> p = TestConfigs.instance(kafka.bootstrapServers(), APP, stateRoot.resolve(instance), PARTITIONS);
         p.put("application.server", "127.0.0.1:" + port);
-        p.put("state.dir", stateRoot.resolve(instance).toString());
-        p.put("commit.interval.ms", "300");
-        p.put("engagement.dimensions", "channel,os");
-        p.put("engagement.topic.pings", APP + "-pings");
-        p.put("engagement.topic.dead-letter", APP + "-dead-letter");
-        p.put("engagement.topic.late", APP + "-late");
-        p.put("engagement.topic.sketches", APP + "-sketches");
-        p.put("engagement.topic.partials", APP + "-partials");
-        p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
         p.put("engagement.downstream-interval", "200ms");
         p.put("engagement.http.bind", "127.0.0.1");
         p.put("engagement.http.port", Integer.toString(port));
