@@ -15,6 +15,7 @@
  */
 package dev.engagement.query;
 
+import dev.engagement.app.Directories;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.ping.Days;
 import dev.engagement.sketch.Sketches;
@@ -33,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -85,7 +87,7 @@ public final class QueryBenchmark {
             store.flush();
             System.out.printf("filled: %,d client updates, %,d segment-days, %.1f s%n", pings,
                 segmentsPerDay * (long) days, (System.nanoTime() - t0) / 1e9);
-            long bytes = dev.engagement.app.Directories.size(stateDir);
+            long bytes = Directories.size(stateDir);
             System.out.printf("state on disk: %,d bytes (%.1f bytes per segment-day, RocksDB files included)%n",
                 bytes, bytes / (double) (segmentsPerDay * (long) days));
 
@@ -94,7 +96,7 @@ public final class QueryBenchmark {
             QueryLimits limits = QueryLimits.DEFAULTS;
             Answers answers = new Answers(config.lgK(), limits);
             List<String> dims = config.dimensionNames();
-            Map<String, Supplier<EngagementQuery>> queries = new java.util.LinkedHashMap<>();
+            Map<String, Supplier<EngagementQuery>> queries = new LinkedHashMap<>();
             queries.put("28-day ER, one filter", () -> EngagementQuery.parse(Map.of("from", List.of(last.toString()),
                 "to", List.of(last.toString()), "metrics", List.of("er"), "channel", List.of("release")), dims, limits));
             queries.put("multi-dimension filter", () -> EngagementQuery.parse(Map.of("from", List.of(last.toString()),

@@ -13,9 +13,11 @@ package dev.engagement.sketch;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.hll.Union;
+import org.apache.datasketches.memory.Memory;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.UUID;
 
 public final class SketchTypeBenchmark {
 
@@ -27,7 +29,7 @@ public final class SketchTypeBenchmark {
         Random random = new Random(1);
         String[] ids = new String[2_000_000];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = new java.util.UUID(random.nextLong(), random.nextLong()).toString();
+            ids[i] = new UUID(random.nextLong(), random.nextLong()).toString();
         }
         for (TgtHllType type : new TgtHllType[] {TgtHllType.HLL_4, TgtHllType.HLL_8}) {
             double[] update = new double[7];
@@ -60,7 +62,7 @@ public final class SketchTypeBenchmark {
                 long w = System.nanoTime();
                 Union wrapped = new Union(lgK);
                 for (byte[] day : days) {
-                    wrapped.update(HllSketch.wrap(org.apache.datasketches.memory.Memory.wrap(day)));
+                    wrapped.update(HllSketch.wrap(Memory.wrap(day)));
                 }
                 estimate = Math.min(estimate, wrapped.getEstimate());
                 double usWrapped = (System.nanoTime() - w) / 1e3;

@@ -5,6 +5,9 @@ import org.apache.kafka.common.test.TestKitNodes;
 
 import org.apache.kafka.common.Uuid;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -62,7 +65,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             .build();
         try {
             if (!resume) {
-                cluster.format();
+                formatQuietly(cluster);
                 if (keepData) {
                     Files.writeString(idFile, clusterId);
                 }
@@ -74,6 +77,28 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw e;
         }
         return new EmbeddedKafka(cluster);
+    }
+
+    /**
+     * Formats the broker's directories. Kafka's formatter prints its bootstrap metadata and a
+     * "Formatting metadata directory" line to {@code System.out}, and the test kit gives no way to
+     * redirect it; so that output is held back, and printed only if formatting fails. Swapping
+     * {@code System.out} is process-wide: it happens before anything else of ours runs (the
+     * demo's and the bench's start, a test's set-up), and lasts a few milliseconds.
+     */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        PrintStream out = System.out;
+        ByteArrayOutputStream held = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(held, true, StandardCharsets.UTF_8));
+        try {
+            cluster.format();
+        } catch (Exception e) {
+            System.setOut(out);
+            out.print(held.toString(StandardCharsets.UTF_8));
+            throw e;
+        } finally {
+            System.setOut(out);
+        }
     }
 
     public String bootstrapServers() {

@@ -4,12 +4,14 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.registry.ConfluentRegistryClient;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.registry.SchemaRegistry;
+import dev.engagement.store.BoundedRocksDbConfig;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -19,13 +21,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -55,7 +62,7 @@ public final class EngagementApp implements AutoCloseable {
     private final Admin watchAdmin;
     private final PartitionWatch partitionWatch;
     private static final int MAX_THREAD_REPLACEMENTS = 10;
-    private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Long> failures = new ArrayDeque<>();
     private volatile boolean closing;
     private volatile Throwable fatal;
 
@@ -87,7 +94,7 @@ public final class EngagementApp implements AutoCloseable {
      * replacement would be refused in the same way.
      */
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
-        if (isAuthenticationFailure(e)) {
+        if (authenticationFailure(e) != null) {
             // Refused credentials or an untrusted certificate: a new thread would be refused the same way.
             fatal = e;
             LOG.error("stream thread refused by Kafka (authentication); stopping: {}", e.toString());
@@ -109,14 +116,17 @@ public final class EngagementApp implements AutoCloseable {
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
-    /** Whether Kafka refused this client's credentials or TLS handshake somewhere in {@code e}'s causes. */
-    static boolean isAuthenticationFailure(Throwable e) {
+    /**
+     * The first {@link AuthenticationException} among {@code e}'s causes (Kafka refused this client's
+     * credentials or TLS handshake), or null.
+     */
+    public static AuthenticationException authenticationFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof org.apache.kafka.common.errors.AuthenticationException) {
-                return true;
+            if (t instanceof AuthenticationException auth) {
+                return auth;
             }
         }
-        return false;
+        return null;
     }
 
     /** The error that stopped the streams (see the exception handler), or null. */
@@ -174,7 +184,10 @@ public final class EngagementApp implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads(pingPartitions));
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, dev.engagement.store.BoundedRocksDbConfig.class);
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
+        // No global stores here, so this changes nothing but silences Kafka's warning on every start that
+        // the (unused) global thread has no processing exception handler.
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.putAll(config.kafkaProperties());
         if (!props.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG)) {
             String server = defaultApplicationServer(config);
@@ -237,8 +250,8 @@ public final class EngagementApp implements AutoCloseable {
         String bind = config.http().bind();
         if (bind.equals("0.0.0.0") || bind.equals("::")) {
             try {
-                bind = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
+                bind = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
                 return null;
             }
         }
@@ -266,8 +279,8 @@ public final class EngagementApp implements AutoCloseable {
         int partitions;
         try (Admin admin = Admin.create(adminProps)) {
             Topics.ensure(admin, config, config.topicPartitions(), config.topicReplication());
-            partitions = admin.describeTopics(java.util.List.of(config.pingsTopic())).allTopicNames()
-                .get(30, java.util.concurrent.TimeUnit.SECONDS).get(config.pingsTopic()).partitions().size();
+            partitions = admin.describeTopics(List.of(config.pingsTopic())).allTopicNames()
+                .get(30, TimeUnit.SECONDS).get(config.pingsTopic()).partitions().size();
         }
         Admin watchAdmin = Admin.create(adminProps);
         EngagementApp app;

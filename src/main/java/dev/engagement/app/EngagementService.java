@@ -1,16 +1,17 @@
 package dev.engagement.app;
 
-import dev.engagement.config.Durations;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.http.ApiServer;
 import dev.engagement.http.HttpPeerClient;
 import dev.engagement.ping.Days;
 import dev.engagement.query.Answers;
+import dev.engagement.query.Dimensions;
 import dev.engagement.query.PartitionQuery;
 import dev.engagement.query.QueryLimits;
 import dev.engagement.query.QueryService;
-import dev.engagement.query.WatchedSegments;
 import dev.engagement.query.Releases;
+import dev.engagement.query.ServedQueries;
+import dev.engagement.query.WatchedSegments;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
@@ -20,22 +21,28 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A whole instance: the streams application, the query service and the HTTP API.
@@ -53,19 +60,24 @@ public final class EngagementService implements AutoCloseable {
     private long lastSummaryTotal;
     private final PartitionWatch partitions;
     private final String group;
-    private final Map<String, java.util.function.Supplier<Object>> extraStatus = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile Map<String, Object> cachedLag = Map.of();
-    private volatile long lagAt;
+    private final Map<String, Supplier<Object>> extraStatus = new ConcurrentHashMap<>();
+    /** The consumer lag, one entry at most, kept {@link #LAG_MAX_AGE}: a status poll costs no admin call. */
+    private final Cache<Boolean, Map<String, Object>> lagCache = Caffeine.newBuilder()
+        .maximumSize(1)
+        .expireAfterWrite(LAG_MAX_AGE)
+        .executor(Runnable::run)
+        .build();
 
     private static final Logger LOG = LoggerFactory.getLogger(EngagementService.class);
     private static final int SUMMARY_SECONDS = 60;
+    private static final Duration LAG_MAX_AGE = Duration.ofSeconds(2);
 
     private EngagementService(EngagementConfig config, EngagementApp app, Admin admin, Clock clock) throws Exception {
         this.config = config;
         this.app = app;
         this.admin = admin;
         this.partitions = app.partitions();
-        java.util.Properties streamsConfig = EngagementApp.streamsConfig(config);
+        Properties streamsConfig = EngagementApp.streamsConfig(config);
         this.group = streamsConfig.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         String server = streamsConfig.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
@@ -85,10 +97,11 @@ public final class EngagementService implements AutoCloseable {
         // Release days are looked for over the days the stores keep.
         Releases releases = new Releases(queries::queryAllGroups, this::latestDay, config.release().dimension(),
             config.release().minClients(), (int) config.retention().toDays(), limits.lowSampleClients());
-        this.api = new ApiServer(new InetSocketAddress(config.http().bind(),
-            config.http().port()), queries, config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), this::latestDay, releases,
-            metrics, config.http().token());
+        Dimensions dimensions = new Dimensions(queries::queryAllGroups, this::latestDay, config.dimensionNames());
+        this.api = new ApiServer(new InetSocketAddress(config.http().bind(), config.http().port()),
+            new ServedQueries(queries, releases, dimensions), config.dimensionNames(), limits, this::status,
+            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), metrics,
+            config.http().token());
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");
@@ -120,7 +133,7 @@ public final class EngagementService implements AutoCloseable {
     }
 
     /** Adds a section to {@code /v1/status} (e.g. the demo's replay progress). */
-    public void addStatus(String name, java.util.function.Supplier<Object> section) {
+    public void addStatus(String name, Supplier<Object> section) {
         extraStatus.put(name, section);
     }
 
@@ -146,6 +159,9 @@ public final class EngagementService implements AutoCloseable {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("state", app.streams().state().name());
         Map<String, Object> pings = new LinkedHashMap<>();
+        // These count since this process started (as Kafka's own client metrics do); what survives a
+        // restart is Kafka's: pingsTopicCommittedOffsetSum below.
+        pings.put("since", c.since().toString());
         pings.put("accepted", c.accepted());
         pings.put("late", c.late());
         pings.put("deadLettered", c.deadLetteredTotal());
@@ -156,7 +172,9 @@ public final class EngagementService implements AutoCloseable {
         s.put("pings", pings);
         long last = c.lastSubmissionTimestamp();
         s.put("lastIngestedTimestamp", last < 0 ? null : Instant.ofEpochMilli(last).toString());
-        s.putAll(lag());
+        long seen = c.lastSeenTimestamp();
+        s.put("lastSeenTimestamp", seen < 0 ? null : Instant.ofEpochMilli(seen).toString());
+        s.putAll(lagCache.get(Boolean.TRUE, k -> fetchLag()));
         s.put("partitions", partitions.current());
         if (partitions.current() != partitions.atStart()) {
             s.put("partitionsAtStart", partitions.atStart());
@@ -168,22 +186,18 @@ public final class EngagementService implements AutoCloseable {
         return s;
     }
 
-    /** Consumer lag of the pings topic for this application's group, refreshed at most every 2 s. */
-    private Map<String, Object> lag() {
-        if (System.currentTimeMillis() - lagAt < 2000) {
-            return cachedLag;
-        }
+    /** Consumer lag of the pings topic for this application's group, now (a failure reads as null). */
+    private Map<String, Object> fetchLag() {
         Map<String, Object> out = new LinkedHashMap<>();
         try {
             Topics.Lag lag = Topics.lag(admin, group, config.pingsTopic(), partitions.current(),
                 Duration.ofSeconds(5));
             out.put("consumerLag", lag.lag());
             out.put("pingsTopicEndOffsetSum", lag.endOffsets());
+            out.put("pingsTopicCommittedOffsetSum", lag.committedOffsets());
         } catch (Exception e) {
             out.put("consumerLag", null);
         }
-        cachedLag = out;
-        lagAt = System.currentTimeMillis();
         return out;
     }
 

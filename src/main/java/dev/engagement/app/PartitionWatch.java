@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * final before every partition, new ones included, has closed it, and the log and
  * {@code /v1/status} say what happened. A count that shrinks cannot happen in Kafka.
  */
-public final class PartitionWatch implements PartitionCount, AutoCloseable {
+final class PartitionWatch implements PartitionCount, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionWatch.class);
     /** How often the count is read in the background. */

@@ -6,10 +6,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -55,7 +60,7 @@ public final class Topics {
      * @return warnings about existing topics that differ from what Engagement expects
      */
     public static List<String> ensure(Admin admin, EngagementConfig config, int partitions, short replication)
-        throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        throws ExecutionException, InterruptedException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         int pingPartitions = partitions;
         if (existing.contains(config.pingsTopic())) {
@@ -86,7 +91,7 @@ public final class Topics {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
                 }
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 throw new ExecutionException("timed out creating topic " + topic.name(), e);
             }
         }
@@ -113,7 +118,7 @@ public final class Topics {
                     return;
                 }
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
             }
@@ -157,28 +162,33 @@ public final class Topics {
      * @param lag        end offsets minus committed offsets, summed over partitions (a partition
      *                   without a committed offset counts whole)
      * @param endOffsets the end offsets, summed
+     * @param committedOffsets the group's committed offsets, summed (a partition without one counts 0):
+     *                   how far the group has read, kept by Kafka across restarts
      */
-    public record Lag(long lag, long endOffsets) {
+    public record Lag(long lag, long endOffsets, long committedOffsets) {
     }
 
     /** The lag of a group on partitions {@code 0..partitions-1} of a topic. */
     public static Lag lag(Admin admin, String group, String topic, int partitions, Duration timeout)
-        throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
-        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+        throws ExecutionException, InterruptedException, TimeoutException {
+        Map<TopicPartition, OffsetAndMetadata> committed =
             admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new LinkedHashMap<>();
+        Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
         for (int p = 0; p < partitions; p++) {
-            latest.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         long lag = 0;
         long end = 0;
+        long read = 0;
         for (var e : admin.listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).entrySet()) {
             var c = committed.get(e.getKey());
-            lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            long at = c == null ? 0 : c.offset();
+            lag += e.getValue().offset() - at;
             end += e.getValue().offset();
+            read += at;
         }
-        return new Lag(lag, end);
+        return new Lag(lag, end, read);
     }
 
     /** The names of every topic Engagement reads or writes. */

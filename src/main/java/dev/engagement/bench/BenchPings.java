@@ -5,8 +5,10 @@ import dev.engagement.avro.Ping;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 
 /**
  * The benchmark's pings: {@code clients} clients, each in one of {@code segments} segments (Zipf
@@ -44,7 +46,7 @@ final class BenchPings {
         segmentOfClient = new int[clients];
         for (int c = 0; c < clients; c++) {
             double r = random.nextDouble() * sum;
-            int s = java.util.Arrays.binarySearch(cumulative, r);
+            int s = Arrays.binarySearch(cumulative, r);
             segmentOfClient[c] = Math.min(segments - 1, s >= 0 ? s : -s - 1);
         }
     }
@@ -63,7 +65,7 @@ final class BenchPings {
     Ping pingAt(Random random, Instant submitted, LocalDate day) {
         int client = random.nextInt(clients);
         String[] v = segmentValues[segmentOfClient[client]];
-        return build(new java.util.UUID(0x5eedL, client).toString(), submitted, day, v[0], v[1], v[2], v[3], v[4]);
+        return build(new UUID(0x5eedL, client).toString(), submitted, day, v[0], v[1], v[2], v[3], v[4]);
     }
 
     /**

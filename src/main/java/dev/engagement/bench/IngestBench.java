@@ -3,6 +3,7 @@ package dev.engagement.bench;
 import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementApp;
+import dev.engagement.app.KnownNoise;
 import dev.engagement.app.Topics;
 import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
@@ -18,6 +19,7 @@ import dev.engagement.store.SegmentDayKey;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
 
+import com.sun.management.OperatingSystemMXBean;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -28,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -38,8 +41,10 @@ import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -229,8 +234,8 @@ public final class IngestBench implements AutoCloseable {
     }
 
     private static final String TOPIC = "bench-pings";
-    private static final com.sun.management.OperatingSystemMXBean OS =
-        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final OperatingSystemMXBean OS =
+        (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private final Settings settings;
     private final Path workDir;
@@ -251,6 +256,7 @@ public final class IngestBench implements AutoCloseable {
         Object threads = product.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
         this.productThreads = threads == null ? 1 : Integer.parseInt(threads.toString());
         this.workDir = Files.createTempDirectory("engagement-bench");
+        KnownNoise.throwaway(workDir); // deleted after the run: the OS cleaning the temp dir is no concern
     }
 
     /** The product's {@code commit.interval.ms}; Kafka Streams' own default when it sets none. */
@@ -403,13 +409,15 @@ public final class IngestBench implements AutoCloseable {
                 })
                 .selectKey((k, ping) -> Arrays.toString(caps.get().segmentOf(ping)) + "|" + PingRules.activityDay(ping))
                 .mapValues(Ping::getClientId)
-                .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                // Named, so that Kafka Streams does not warn about generated names of internal topics and stores.
+                .groupByKey(Grouped.with("naive-by-segment-day", Serdes.String(), Serdes.String()))
                 .aggregate(() -> Sketches.toBytes(new Sketches(lgK).newLive()), (key, client, bytes) -> {
                     HllSketch sketch = HllSketch.heapify(bytes);
                     sketch.update(client);
                     aggregated.incrementAndGet();
                     return sketch.toCompactByteArray();
-                }, Materialized.with(Serdes.String(), Serdes.ByteArray()));
+                }, Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as("naive-sketches")
+                    .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()));
             samples[r] = timeStreams(builder.build(), "bench-naive-" + (run++), threads, aggregated::get,
                 settings.naivePings(), Window.FIRST_TO_TARGET);
         }
@@ -466,6 +474,7 @@ public final class IngestBench implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         props.put("auto.offset.reset", "earliest");
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // as EngagementApp does
         KafkaStreams streams = new KafkaStreams(topology, props);
         try {
             Span span = Span.start();

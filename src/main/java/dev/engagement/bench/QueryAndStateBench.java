@@ -2,10 +2,10 @@ package dev.engagement.bench;
 
 import dev.engagement.app.Directories;
 import dev.engagement.app.ProcessMemory;
-
 import dev.engagement.ping.Days;
 import dev.engagement.query.Answers;
 import dev.engagement.query.EngagementQuery;
+import dev.engagement.query.Metric;
 import dev.engagement.query.PartitionQuery;
 import dev.engagement.query.PartitionReader;
 import dev.engagement.query.QueryLimits;
@@ -24,15 +24,15 @@ import org.apache.datasketches.hll.Union;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.Stores;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.ByteBuffer;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +40,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.IntStream;
 
 /**
  * Sections 6 to 8 of the benchmark: query latency on a RocksDB store laid out as the sketch store
@@ -122,7 +121,7 @@ final class QueryAndStateBench {
                 List.of(last.minusDays(Math.min(34, days - 1)).toString()), "to", List.of(last.toString()),
                 "groupBy", List.of("os")), DIMENSIONS, limits));
             queries.put("dimension listing (MAU by value)", () -> new EngagementQuery(last, last,
-                java.util.EnumSet.of(dev.engagement.query.Metric.MAU), List.of("country"), Map.of()));
+                EnumSet.of(Metric.MAU), List.of("country"), Map.of()));
             for (Map.Entry<String, Supplier<EngagementQuery>> q : queries.entrySet()) {
                 EngagementQuery query = q.getValue().get();
                 double[] cold = new double[Math.max(3, runs / 5)];

@@ -1,5 +1,7 @@
 package dev.engagement.cli;
 
+import dev.engagement.app.EngagementApp;
+
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 
@@ -27,7 +29,7 @@ final class AuthenticationFailures {
      * @return the line, or null when no {@link AuthenticationException} is in {@code failure}'s causes
      */
     static String describe(Throwable failure, Map<String, String> kafka) {
-        AuthenticationException auth = find(failure);
+        AuthenticationException auth = EngagementApp.authenticationFailure(failure);
         if (auth == null) {
             return null;
         }
@@ -48,16 +50,6 @@ final class AuthenticationFailures {
             : "the user names and passwords in " + String.join(", ", keys);
         return "Kafka authentication failed for " + who + " (" + protocol + ", " + mechanism + ", " + servers + "): "
             + reason + ". Check " + check;
-    }
-
-    /** The first {@link AuthenticationException} among the causes, or null. */
-    static AuthenticationException find(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof AuthenticationException auth) {
-                return auth;
-            }
-        }
-        return null;
     }
 
     /** Kafka's message, followed by its root cause's when that adds something (e.g. PKIX path building failed). */

@@ -11,10 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -118,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         String text = json(report);
         System.out.println(text);
         if (out != null) {
-            java.nio.file.Files.writeString(out, text);
+            Files.writeString(out, text);
         }
         return 0;
     }

@@ -4,14 +4,21 @@ import dev.engagement.config.ConfigException;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.config.Watch;
 
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Loads a properties file and applies environment overrides: {@code ENGAGEMENT_BOOTSTRAP_SERVERS}
@@ -32,6 +39,19 @@ final class ConfigFiles {
     }
 
     static Properties load(Path file, Map<String, String> env) {
+        return load(file, env, List.of());
+    }
+
+    /**
+     * Loads {@code file} (if not null), then the environment overrides, then {@code properties}
+     * ({@code --property key=value}, later ones win), so the command line beats the environment,
+     * which beats the file.
+     *
+     * @throws ConfigException naming the file, the variable or the {@code --property} at fault: a
+     *                         {@code --property} without {@code =}, or whose key is neither an
+     *                         Engagement setting nor a Kafka client or Streams setting
+     */
+    static Properties load(Path file, Map<String, String> env, List<String> properties) {
         Properties props = new Properties();
         if (file != null) {
             try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -50,28 +70,44 @@ final class ConfigFiles {
                 props.setProperty(key, value);
             }
         });
+        for (String property : properties) {
+            int eq = property.indexOf('=');
+            String key = eq < 0 ? "" : property.substring(0, eq).trim();
+            if (key.isEmpty()) {
+                throw new ConfigException("--property '" + property + "': expected KEY=VALUE, e.g. engagement.grace=3d");
+            }
+            if (!key.startsWith(EngagementConfig.PREFIX) && !isKafkaKey(key)) {
+                throw new ConfigException("--property " + key
+                    + ": neither an Engagement setting nor a Kafka client or Streams setting");
+            }
+            props.setProperty(key, property.substring(eq + 1).trim());
+        }
         return props;
     }
 
     /** ENGAGEMENT_* variables that are not configuration (read by the logging set-up). */
-    static final java.util.Set<String> NOT_CONFIG = java.util.Set.of("ENGAGEMENT_LOG_LEVEL");
+    static final Set<String> NOT_CONFIG = Set.of("ENGAGEMENT_LOG_LEVEL");
 
-    private static final java.util.List<String> KAFKA_PREFIXES = java.util.List.of("consumer.", "producer.", "admin.",
+    private static final List<String> KAFKA_PREFIXES = List.of("consumer.", "producer.", "admin.",
         "main.consumer.", "restore.consumer.", "global.consumer.", "topic.");
 
     /** Whether a key is a Kafka Streams, consumer, producer or admin setting (possibly with its Streams prefix). */
     static boolean isKafkaKey(String key) {
-        String bare = key;
+        String bare = bareKafkaKey(key);
+        return StreamsConfig.configDef().names().contains(bare)
+            || ConsumerConfig.configNames().contains(bare)
+            || ProducerConfig.configNames().contains(bare)
+            || AdminClientConfig.configNames().contains(bare);
+    }
+
+    /** A Kafka key without its Streams client prefix ({@code consumer.}, {@code producer.}, ...). */
+    static String bareKafkaKey(String key) {
         for (String prefix : KAFKA_PREFIXES) {
             if (key.startsWith(prefix)) {
-                bare = key.substring(prefix.length());
-                break;
+                return key.substring(prefix.length());
             }
         }
-        return org.apache.kafka.streams.StreamsConfig.configDef().names().contains(bare)
-            || org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains(bare)
-            || org.apache.kafka.clients.producer.ProducerConfig.configNames().contains(bare)
-            || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(bare);
+        return key;
     }
 
     static String keyOf(String envName) {

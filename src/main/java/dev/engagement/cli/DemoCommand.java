@@ -2,7 +2,9 @@ package dev.engagement.cli;
 
 import dev.engagement.app.Directories;
 import dev.engagement.app.EmbeddedKafka;
+import dev.engagement.app.EngagementApp;
 import dev.engagement.app.EngagementService;
+import dev.engagement.app.KnownNoise;
 import dev.engagement.config.ConfigException;
 import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
@@ -13,6 +15,8 @@ import dev.engagement.generate.ReleaseTrains;
 import dev.engagement.ping.Days;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -43,8 +47,30 @@ final class DemoCommand implements Callable<Integer> {
     /** How often a replay records its progress (after the broker acknowledged every line before). */
     static final int PROGRESS_EVERY_LINES = 10_000;
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port on 127.0.0.1 (default ${DEFAULT-VALUE}).")
-    int httpPort;
+    /** The demo's HTTP port unless {@code --http-port} or {@code engagement.http.port} says otherwise. */
+    static final int DEFAULT_HTTP_PORT = 8080;
+
+    /**
+     * Settings the demo keeps whatever the user's settings say (matched as a key or a key prefix,
+     * Kafka client prefixes such as {@code producer.} removed): it runs its own broker (plaintext,
+     * no authentication), its own schema registry, and keeps its state under {@code --data-dir}.
+     */
+    static final List<String> FIXED = List.of("bootstrap.servers", "state.dir", "engagement.schema-registry.",
+        "security.protocol", "sasl.", "ssl.");
+
+    @Option(names = "--http-port", description = "HTTP port on 127.0.0.1 (default " + DEFAULT_HTTP_PORT
+        + ", or engagement.http.port).")
+    Integer httpPort;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A .properties file, as run takes, applied on top of"
+        + " the demo's defaults; ENGAGEMENT_* environment variables override it, as in run. The demo keeps its own"
+        + " bootstrap.servers, state.dir (see --data-dir), engagement.schema-registry.* and security settings"
+        + " (security.protocol, sasl.*, ssl.*): those keys are ignored, with a note.")
+    Path config;
+
+    @Option(names = "--property", paramLabel = "KEY=VALUE", description = "One setting (repeatable), over --config and"
+        + " the environment, e.g. --property engagement.grace=3d --property commit.interval.ms=5000.")
+    List<String> properties = new ArrayList<>();
 
     @Option(names = "--pings", description = "Replay this JSON Lines file instead of generating pings.")
     Path pings;
@@ -107,28 +133,85 @@ final class DemoCommand implements Callable<Integer> {
         return settings;
     }
 
+    /**
+     * The demo's settings: its defaults, then the user's ({@code --config}, the environment,
+     * {@code --property}) but for the {@link #FIXED} keys, then the demo's own flags
+     * ({@code --http-port}, {@code --dimensions}, {@code --watch}), then the fixed ones.
+     *
+     * @param ignored receives each user key that was ignored because the demo fixes it
+     * @throws ConfigException naming the key at fault (by {@link #check})
+     */
+    Map<String, String> settings(String bootstrapServers, Path dir, Map<String, String> env, Consumer<String> ignored) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("application.id", "engagement-demo");
+        props.put("commit.interval.ms", "2000");
+        props.put("engagement.http.port", Integer.toString(DEFAULT_HTTP_PORT));
+        ConfigFiles.load(config, env, properties).forEach((key, value) -> {
+            String k = key.toString();
+            if (fixed(k)) {
+                ignored.accept(k);
+            } else {
+                props.put(k, value.toString());
+            }
+        });
+        if (httpPort != null) {
+            props.put("engagement.http.port", Integer.toString(httpPort));
+        }
+        if (dimensions != null) {
+            props.put("engagement.dimensions", dimensions);
+        }
+        props.putAll(watchSettings());
+        props.put("bootstrap.servers", bootstrapServers);
+        props.put("state.dir", dir.resolve("state").toString());
+        return props;
+    }
+
+    /** Whether the demo keeps this key whatever the user says (see {@link #FIXED}). */
+    static boolean fixed(String key) {
+        String bare = ConfigFiles.bareKafkaKey(key);
+        for (String f : FIXED) {
+            if (bare.equals(f) || f.endsWith(".") && bare.startsWith(f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Parses the settings as {@code run} does, and checks Kafka's own values (types, ranges) the way
+     * Kafka Streams will, so that a bad key or value fails before the broker starts.
+     *
+     * @throws ConfigException naming the key at fault
+     */
+    static EngagementConfig check(Map<String, String> settings) {
+        EngagementConfig parsed = EngagementConfig.defaults(settings);
+        try {
+            new StreamsConfig(EngagementApp.streamsConfig(parsed));
+        } catch (KafkaException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return parsed;
+    }
+
     @Override
     public Integer call() throws Exception {
-        Map<String, String> watchSettings = watchSettings();
+        Map<String, String> env = System.getenv();
+        // Checked with a placeholder broker address before anything starts.
+        check(settings("localhost:9092", Path.of("."), env,
+            key -> System.err.println("demo: ignoring " + key + ": the demo runs its own broker, schema registry and"
+                + " data directory (use run to connect to yours)")));
         ReleaseTrains trains = new ReleaseTrains(releaseCycleDays, degradedRelease, degradedShare); // fails before starting
         boolean keep = dataDir != null;
         Path dir = keep ? dataDir : Files.createTempDirectory("engagement-demo");
         Files.createDirectories(dir);
+        if (!keep) {
+            KnownNoise.throwaway(dir); // deleted on exit: the OS cleaning the temp dir is no concern
+        }
         boolean resumed = Files.exists(dir.resolve("kafka").resolve("cluster-id"));
         System.out.println((resumed ? "Resuming the in-process Kafka broker in " : "Starting an in-process Kafka broker in ")
             + dir + " ...");
         EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), keep);
-        Map<String, String> props = new HashMap<>();
-        props.put("bootstrap.servers", kafka.bootstrapServers());
-        props.put("application.id", "engagement-demo");
-        props.put("state.dir", dir.resolve("state").toString());
-        props.put("commit.interval.ms", "2000");
-        props.put("engagement.http.port", Integer.toString(httpPort));
-        if (dimensions != null) {
-            props.put("engagement.dimensions", dimensions);
-        }
-        props.putAll(watchSettings);
-        EngagementConfig config = EngagementConfig.defaults(props);
+        EngagementConfig config = check(settings(kafka.bootstrapServers(), dir, env, key -> { }));
         EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
         EngagementService service;
         try {

@@ -2,14 +2,18 @@ package dev.engagement.cli;
 
 import dev.engagement.app.EngagementApp;
 import dev.engagement.app.EngagementService;
+import dev.engagement.config.ConfigException;
 import dev.engagement.config.EngagementConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Production: connect to an existing Kafka cluster and schema registry. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -20,11 +24,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "A .properties file.")
     Path config;
 
+    @Option(names = "--property", paramLabel = "KEY=VALUE",
+        description = "One setting (repeatable), over the config file and the environment.")
+    List<String> properties = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
-        EngagementConfig parsed = EngagementConfig.from(ConfigFiles.load(config, System.getenv()));
+        EngagementConfig parsed = EngagementConfig.from(ConfigFiles.load(config, System.getenv(), properties));
         if (!parsed.kafka().containsKey("bootstrap.servers")) {
-            throw new dev.engagement.config.ConfigException("bootstrap.servers is not set (config file or ENGAGEMENT_BOOTSTRAP_SERVERS)");
+            throw new ConfigException("bootstrap.servers is not set (config file or ENGAGEMENT_BOOTSTRAP_SERVERS)");
         }
         EngagementService service;
         try {
@@ -33,12 +41,12 @@ final class RunCommand implements Callable<Integer> {
             // A wrong password or an untrusted certificate: say so in one line, naming what to check.
             String refused = AuthenticationFailures.describe(e, parsed.kafka());
             if (refused != null) {
-                throw new dev.engagement.config.ConfigException(refused);
+                throw new ConfigException(refused);
             }
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean failed = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();
             stopped.countDown();

@@ -12,10 +12,12 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Engagement's settings. Keys starting with {@code engagement.} are ours (see {@link #KEYS} and
@@ -161,7 +163,7 @@ public record EngagementConfig(
                 LOG.warn("{} is deprecated and ignored: {}", key, DEPRECATED.get(key));
             } else if (!KEYS.containsKey(key) && !(key.startsWith("engagement.dimension.") && key.endsWith(".max-values"))
                 && !key.startsWith(Watch.PREFIX)) {
-                throw new ConfigException(key + ": unknown setting (known: " + new java.util.TreeSet<>(KEYS.keySet())
+                throw new ConfigException(key + ": unknown setting (known: " + new TreeSet<>(KEYS.keySet())
                     + ", engagement.dimension.<name>.max-values and engagement.watch.<name>)");
             }
         }
@@ -174,7 +176,7 @@ public record EngagementConfig(
             }
             if (!Dimension.isValidName(name)) {
                 throw new ConfigException("engagement.dimensions: unknown dimension '" + name + "' (use one of "
-                    + new java.util.TreeSet<>(Dimension.FIELDS) + " or attributes.<key>)");
+                    + new TreeSet<>(Dimension.FIELDS) + " or attributes.<key>)");
             }
             String capKey = "engagement.dimension." + name + ".max-values";
             int cap = all.containsKey(capKey) ? integer(all, capKey, 0) : defaultCap;
@@ -247,7 +249,7 @@ public record EngagementConfig(
 
     /** Whether a property holds a secret that must never be logged. */
     public static boolean isSecret(String key) {
-        String k = key.toLowerCase(java.util.Locale.ROOT);
+        String k = key.toLowerCase(Locale.ROOT);
         return k.contains("password") || k.contains("secret") || k.contains("jaas.config") || k.contains("token")
             || k.contains("user.info") || k.contains("credentials") || k.endsWith(".key");
     }

@@ -2,8 +2,10 @@ package dev.engagement.generate;
 
 import dev.engagement.avro.Ping;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -81,7 +83,7 @@ public final class JsonLinesPings {
         JsonNode node;
         try {
             node = JSON.readTree(line);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new IllegalArgumentException("not JSON: " + e.getMessage());
@@ -124,7 +126,7 @@ public final class JsonLinesPings {
 
     /** One JSON line for a ping (the inverse of {@link #parse}); timestamps as ISO-8601. */
     public static String toJson(Ping ping) {
-        com.fasterxml.jackson.databind.node.ObjectNode node = JSON.createObjectNode();
+        ObjectNode node = JSON.createObjectNode();
         node.put("client_id", ping.getClientId());
         node.put("submission_timestamp", ping.getSubmissionTimestamp().toString());
         if (ping.getActivityDate() != null) {
@@ -138,13 +140,13 @@ public final class JsonLinesPings {
         putIfSet(node, "locale", ping.getLocale());
         putIfSet(node, "app_version", ping.getAppVersion());
         if (ping.getAttributes() != null && !ping.getAttributes().isEmpty()) {
-            com.fasterxml.jackson.databind.node.ObjectNode attributes = node.putObject("attributes");
+            ObjectNode attributes = node.putObject("attributes");
             ping.getAttributes().forEach(attributes::put);
         }
         return node.toString();
     }
 
-    private static void putIfSet(com.fasterxml.jackson.databind.node.ObjectNode node, String field, String value) {
+    private static void putIfSet(ObjectNode node, String field, String value) {
         if (value != null) {
             node.put(field, value);
         }

@@ -1,23 +1,17 @@
 package dev.engagement.http;
 
 import dev.engagement.query.BadQueryException;
+import dev.engagement.query.Dimensions;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
-import dev.engagement.query.Metric;
-import dev.engagement.query.PartitionAnswer;
+import dev.engagement.query.PartialsQuery;
 import dev.engagement.query.PartitionAnswerCodec;
+import dev.engagement.query.Queries;
 import dev.engagement.query.QueryLimits;
-import dev.engagement.query.QueryService;
+import dev.engagement.query.QueryTimeoutException;
 import dev.engagement.query.ReleaseAnswer;
-import dev.engagement.query.ReleaseMetric;
 import dev.engagement.query.ReleaseQuery;
-import dev.engagement.query.Releases;
-import dev.engagement.sketch.Estimate;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -33,16 +27,13 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +58,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /metrics}: Prometheus text format;</li>
  *   <li>{@code GET /}: the dashboard (its files under {@code /ui/} and {@code /webjars/uplot/}).</li>
  * </ul>
+ * Routes only translate: each parses its parameters into a query of the query layer, asks
+ * {@link Queries}, and writes the answer as JSON; what an answer holds and how it is computed (and
+ * cached) is the query layer's ({@code ApiServerTest} checks the routes over a stand-in).
  * Errors are JSON {@code {"error": "..."}}: 400 for a bad request, 401 without the bearer token
  * (when one is configured; health checks need none), 404, 405, 503 when too busy or not ready, 500
  * for a bug; never a stack trace.
@@ -126,7 +120,6 @@ public final class ApiServer implements AutoCloseable {
             System.setProperty(NODELAY, "true");
         }
     }
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Public queries answered at once. */
     static final int MAX_CONCURRENT_QUERIES = 8;
@@ -153,8 +146,6 @@ public final class ApiServer implements AutoCloseable {
     private final Supplier<Map<String, Object>> status;
     private final BooleanSupplier ready;
     private final BooleanSupplier live;
-    private final Supplier<LocalDate> latestDay;
-    private final Releases releases;
 
     private static final Set<String> ENDPOINTS = Set.of("/v1/engagement", "/v1/releases", "/v1/dimensions", "/v1/status",
         "/health/live", "/health/ready", "/internal/v1/partials", "/metrics");
@@ -162,41 +153,32 @@ public final class ApiServer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final byte[] expectedAuthorization;
     private final long maxWaitNanos;
-    private volatile CachedDimensions dimensionsCache;
-
-    private record CachedDimensions(long at, byte[] body) {
-    }
 
     /**
-     * @param bind      address and port to listen on (port 0 picks a free one)
-     * @param status    the status document, as plain JSON-able values
-     * @param ready     whether the streams are RUNNING
-     * @param latestDay the newest day with data (for {@code /v1/dimensions})
-     * @param releases  answers {@code /v1/releases}
+     * @param bind       address and port to listen on (port 0 picks a free one)
+     * @param queries    answers the query endpoints
+     * @param dimensions the configured dimensions (what a query may filter and group by)
+     * @param limits     the limits a query is parsed against
+     * @param status     the status document, as plain JSON-able values
+     * @param ready      whether the streams are RUNNING
+     * @param live       false once the streams stopped on an error
+     * @param metrics    where the lanes' gauges and the request timer are registered (and {@code /metrics} reads)
+     * @param token      the bearer token every route but health checks and the dashboard's files
+     *                   needs; null or empty: none
      */
-    public ApiServer(InetSocketAddress bind, QueryService queries, List<String> dimensions, QueryLimits limits,
+    public ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
                      Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
-                     Supplier<LocalDate> latestDay, Releases releases,
                      PrometheusMeterRegistry metrics, String token)
         throws IOException {
-        this(bind, Queries.of(queries), dimensions, limits, status, ready, live, latestDay, releases, metrics, token,
+        this(bind, queries, dimensions, limits, status, ready, live, metrics, token,
             Duration.ofSeconds(QUEUE_WAIT_SECONDS));
     }
 
-    /** As the public constructor, over any {@link Queries}, with no releases and a given longest wait (tests). */
+    /** As the public constructor, with a given longest wait in a lane's queue (tests). */
     ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
               Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
-              Supplier<LocalDate> latestDay, PrometheusMeterRegistry metrics, String token, Duration maxWait)
+              PrometheusMeterRegistry metrics, String token, Duration maxWait)
         throws IOException {
-        this(bind, queries, dimensions, limits, status, ready, live, latestDay, null, metrics, token, maxWait);
-    }
-
-    private ApiServer(InetSocketAddress bind, Queries queries, List<String> dimensions, QueryLimits limits,
-                      Supplier<Map<String, Object>> status, BooleanSupplier ready, BooleanSupplier live,
-                      Supplier<LocalDate> latestDay, Releases releases, PrometheusMeterRegistry metrics, String token,
-                      Duration maxWait)
-        throws IOException {
-        this.releases = releases;
         this.metrics = metrics;
         this.expectedAuthorization = token == null || token.isEmpty() ? null
             : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -206,7 +188,6 @@ public final class ApiServer implements AutoCloseable {
         this.status = status;
         this.ready = ready;
         this.live = live;
-        this.latestDay = latestDay;
         this.maxWaitNanos = maxWait.toNanos();
         String wait = maxWait.toMillis() % 1000 == 0 ? maxWait.toSeconds() + " s" : maxWait.toMillis() + " ms";
         this.queryLane = new Lane("query", MAX_CONCURRENT_QUERIES, MAX_WAITING_QUERIES,
@@ -342,13 +323,13 @@ public final class ApiServer implements AutoCloseable {
             try {
                 work.run();
             } catch (BadQueryException e) {
-                send(exchange, 400, error(e.getMessage()));
-            } catch (Busy | dev.engagement.query.QueryTimeoutException e) {
+                send(exchange, 400, AnswerJson.error(e.getMessage()));
+            } catch (Busy | QueryTimeoutException e) {
                 exchange.getResponseHeaders().set("Retry-After", "1");
-                send(exchange, 503, error(e.getMessage()));
+                send(exchange, 503, AnswerJson.error(e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.error("query failed: {}", exchange.getRequestURI(), e);
-                send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
+                send(exchange, 500, AnswerJson.error("internal error: " + e.getClass().getSimpleName()));
             }
         } catch (IOException e) {
             LOG.debug("could not answer {}: {}", exchange.getRequestURI(), e.toString());
@@ -367,37 +348,31 @@ public final class ApiServer implements AutoCloseable {
     private void route(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         if (!"GET".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, error("only GET is supported"));
+            send(exchange, 405, AnswerJson.error("only GET is supported"));
             return;
         }
-        if (isAsset(path)) {
+        if (Assets.isAsset(path)) {
             asset(exchange, path);
             return;
         }
         if (expectedAuthorization != null && !path.startsWith("/health/") && !authorized(exchange)) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-            send(exchange, 401, error("missing or wrong bearer token"));
+            send(exchange, 401, AnswerJson.error("missing or wrong bearer token"));
             return;
         }
         Map<String, List<String>> params = params(exchange.getRequestURI().getRawQuery());
         switch (path) {
             case "/v1/engagement" -> send(exchange, 200, engagement(params));
-            case "/v1/releases" -> {
-                if (releases == null) {
-                    send(exchange, 404, error("no such endpoint: " + path));
-                } else {
-                    send(exchange, 200, releases(params));
-                }
-            }
+            case "/v1/releases" -> send(exchange, 200, releases(params));
             case "/v1/dimensions" -> send(exchange, 200, dimensions(params));
-            case "/v1/status" -> send(exchange, 200, JSON.writeValueAsBytes(status.get()));
+            case "/v1/status" -> send(exchange, 200, AnswerJson.write(status.get()));
             case "/health/live" -> {
                 boolean up = live.getAsBoolean();
-                send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
+                send(exchange, up ? 200 : 503, AnswerJson.write(Map.of("status", up ? "UP" : "DOWN")));
             }
             case "/health/ready" -> {
                 boolean up = ready.getAsBoolean();
-                send(exchange, up ? 200 : 503, JSON.writeValueAsBytes(Map.of("status", up ? "UP" : "DOWN")));
+                send(exchange, up ? 200 : 503, AnswerJson.write(Map.of("status", up ? "UP" : "DOWN")));
             }
             case "/internal/v1/partials" -> send(exchange, 200, partials(params));
             case "/metrics" -> {
@@ -408,55 +383,29 @@ public final class ApiServer implements AutoCloseable {
                     out.write(body);
                 }
             }
-            default -> send(exchange, 404, error("no such endpoint: " + path));
+            default -> send(exchange, 404, AnswerJson.error("no such endpoint: " + path));
         }
     }
-
-    /** The dashboard's files: its page, its script and style, and the chart library's WebJar. */
-    private static boolean isAsset(String path) {
-        return path.equals("/") || path.startsWith("/ui/") || path.startsWith("/webjars/uplot/");
-    }
-
-    /** uPlot's WebJar version (as in the pom). */
-    static final String UPLOT_VERSION = "1.6.30";
 
     /** Serves a dashboard file from the jar; needs no token (it holds no data). */
     private static void asset(HttpExchange exchange, String path) throws IOException {
-        String resource;
-        if (path.equals("/")) {
-            resource = "web/index.html";
-        } else if (path.startsWith("/ui/")) {
-            resource = "web/" + path.substring("/ui/".length());
-        } else {
-            resource = "META-INF/resources/webjars/uplot/" + UPLOT_VERSION + "/" + path.substring("/webjars/uplot/".length());
-        }
-        if (resource.contains("..") || resource.contains("//")) {
-            send(exchange, 404, error("no such file"));
+        Assets.Asset asset = Assets.find(path);
+        if (asset == null) {
+            send(exchange, 404, AnswerJson.error("no such file: " + path));
             return;
         }
-        byte[] body;
-        try (java.io.InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                send(exchange, 404, error("no such file: " + path));
-                return;
-            }
-            body = in.readAllBytes();
-        }
-        String type = resource.endsWith(".html") ? "text/html; charset=utf-8"
-            : resource.endsWith(".js") ? "text/javascript; charset=utf-8"
-            : resource.endsWith(".css") ? "text/css; charset=utf-8" : "application/octet-stream";
-        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.getResponseHeaders().set("Content-Type", asset.contentType());
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        exchange.sendResponseHeaders(200, body.length);
+        exchange.sendResponseHeaders(200, asset.body().length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+            out.write(asset.body());
         }
     }
 
     /** Whether the request carries the token; compared in constant time. */
     private boolean authorized(HttpExchange exchange) {
         String header = exchange.getRequestHeaders().getFirst("Authorization");
-        return header != null && java.security.MessageDigest.isEqual(expectedAuthorization,
+        return header != null && MessageDigest.isEqual(expectedAuthorization,
             header.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -467,172 +416,34 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** {@code /v1/engagement}: parses, asks the query layer, writes the answer. */
     private byte[] engagement(Map<String, List<String>> params) throws IOException {
         long start = System.nanoTime();
         EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
-        EngagementAnswer answer = queries.query(query);
-        ObjectNode root = JSON.createObjectNode();
-        root.put("from", query.from().toString()).put("to", query.to().toString());
-        ArrayNode metrics = root.putArray("metrics");
-        query.metrics().forEach(m -> metrics.add(m.jsonName()));
-        ArrayNode groupBy = root.putArray("groupBy");
-        query.groupBy().forEach(groupBy::add);
-        ObjectNode filters = root.putObject("filters");
-        query.filters().forEach((k, v) -> {
-            ArrayNode values = filters.putArray(k);
-            v.forEach(values::add);
-        });
-        root.put("complete", answer.complete());
-        ObjectNode partitions = root.putObject("partitions").put("total", answer.partitions())
-            .put("answered", answer.partitionsAnswered());
-        // Read from a standby (or a restoring task): open days as of that partition's last commit.
-        ArrayNode standby = partitions.putArray("standby");
-        answer.standbyPartitions().forEach(standby::add);
-        root.put("lowSampleThreshold", limits.lowSampleClients());
-        ArrayNode rows = root.putArray("rows");
-        for (EngagementAnswer.Row row : answer.rows()) {
-            ObjectNode r = rows.addObject();
-            ObjectNode group = r.putObject("group");
-            row.group().forEach(group::put);
-            r.put("day", row.day().toString());
-            for (Map.Entry<Metric, Estimate> e : row.metrics().entrySet()) {
-                r.putObject(e.getKey().jsonName()).put("estimate", e.getValue().estimate())
-                    .put("lower", e.getValue().lower()).put("upper", e.getValue().upper());
-            }
-            r.put("lowSample", row.lowSample()).put("complete", row.complete());
-        }
-        root.put("tookMs", (System.nanoTime() - start) / 1_000_000);
-        return JSON.writeValueAsBytes(root);
+        EngagementAnswer answer = queries.engagement(query);
+        return AnswerJson.engagement(query, answer, limits.lowSampleClients(), millisSince(start));
     }
 
-    /** {@code /v1/releases}: parses, asks {@link Releases}, writes it as JSON (docs/http-api.md). */
+    /** {@code /v1/releases}: parses, asks the query layer, writes the answer. */
     private byte[] releases(Map<String, List<String>> params) throws IOException {
         long start = System.nanoTime();
-        ReleaseQuery query = ReleaseQuery.parse(params, dimensions, releases.defaultDimension(), limits);
-        ReleaseAnswer answer = releases.answer(query);
-        ObjectNode root = JSON.createObjectNode();
-        root.put("dimension", query.dimension());
-        ObjectNode filters = root.putObject("filters");
-        query.filters().forEach((k, v) -> {
-            ArrayNode values = filters.putArray(k);
-            v.forEach(values::add);
-        });
-        ArrayNode metrics = root.putArray("metrics");
-        query.metrics().forEach(m -> metrics.add(m.jsonName()));
-        root.putObject("ages").put("from", query.fromAge()).put("to", query.toAge());
-        root.put("newestDay", answer.newestDay() == null ? null : answer.newestDay().toString());
-        ArrayNode versions = root.putArray("versions");
-        for (ReleaseAnswer.Version v : answer.versions()) {
-            versions.addObject().put("version", v.version()).put("releaseDay", v.releaseDay().toString())
-                .put("releaseDayGiven", v.given()).put("age", v.age());
-        }
-        root.put("complete", answer.complete());
-        ObjectNode partitions = root.putObject("partitions").put("total", answer.partitions())
-            .put("answered", answer.partitionsAnswered());
-        ArrayNode standby = partitions.putArray("standby");
-        answer.standbyPartitions().forEach(standby::add);
-        root.put("lowSampleThreshold", answer.lowSampleThreshold());
-        ArrayNode rows = root.putArray("rows");
-        for (ReleaseAnswer.Row row : answer.rows()) {
-            ObjectNode r = rows.addObject().put("version", row.version()).put("age", row.age())
-                .put("day", row.day().toString());
-            row.metrics().forEach((m, e) -> estimate(r.putObject(m.jsonName()), e));
-            r.put("lowSample", row.lowSample()).put("complete", row.complete());
-        }
-        ReleaseAnswer.Comparison c = answer.comparison();
-        if (c == null) {
-            root.putNull("comparison");
-            root.put("comparisonNote", answer.comparisonNote());
-        } else {
-            ObjectNode comparison = root.putObject("comparison").put("age", c.age());
-            comparison.putObject("newer").put("version", c.newer()).put("day", c.newerDay().toString());
-            comparison.putObject("older").put("version", c.older()).put("day", c.olderDay().toString());
-            comparison.put("complete", c.complete());
-            ObjectNode compared = comparison.putObject("metrics");
-            for (Map.Entry<ReleaseMetric, ReleaseAnswer.Compared> e : c.metrics().entrySet()) {
-                ObjectNode m = compared.putObject(e.getKey().jsonName());
-                estimate(m.putObject("newer"), e.getValue().newer());
-                estimate(m.putObject("older"), e.getValue().older());
-                estimate(m.putObject("difference"), e.getValue().difference());
-                m.put("significant", e.getValue().significant());
-            }
-        }
-        root.put("tookMs", (System.nanoTime() - start) / 1_000_000);
-        return JSON.writeValueAsBytes(root);
+        ReleaseQuery query = ReleaseQuery.parse(params, dimensions, queries.defaultReleaseDimension(), limits);
+        ReleaseAnswer answer = queries.releases(query);
+        return AnswerJson.releases(query, answer, millisSince(start));
     }
 
-    private static void estimate(ObjectNode node, Estimate e) {
-        node.put("estimate", e.estimate()).put("lower", e.lower()).put("upper", e.upper());
-    }
-
+    /** {@code /v1/dimensions}: parses the limit, asks the query layer, writes the answer. */
     private byte[] dimensions(Map<String, List<String>> params) throws IOException {
-        int limit = 50;
-        if (params.containsKey("limit")) {
-            try {
-                limit = Integer.parseInt(params.get("limit").get(0));
-            } catch (NumberFormatException e) {
-                throw new BadQueryException("'limit' is not an integer");
-            }
-            if (limit < 1 || limit > 1000) {
-                throw new BadQueryException("'limit' must be between 1 and 1000");
-            }
-        }
-        CachedDimensions cached = dimensionsCache;
-        if (cached != null && System.currentTimeMillis() - cached.at() < 30_000 && !params.containsKey("limit")) {
-            return cached.body();
-        }
-        LocalDate day = latestDay.get();
-        ObjectNode root = JSON.createObjectNode();
-        root.put("day", day == null ? null : day.toString());
-        root.put("count", "distinct clients over the 28 days ending on 'day'");
-        ArrayNode dims = root.putArray("dimensions");
-        for (String dimension : dimensions) {
-            ObjectNode d = dims.addObject().put("name", dimension);
-            ArrayNode values = d.putArray("values");
-            if (day == null) {
-                continue;
-            }
-            EngagementQuery q = new EngagementQuery(day, day, Set.of(Metric.MAU), List.of(dimension), Map.of());
-            List<EngagementAnswer.Row> rows = new ArrayList<>(queries.queryAllGroups(q).rows());
-            rows.sort(Comparator.comparingDouble((EngagementAnswer.Row r) -> -r.metrics().get(Metric.MAU).estimate()));
-            d.put("distinctValues", rows.size());
-            for (EngagementAnswer.Row r : rows.subList(0, Math.min(limit, rows.size()))) {
-                values.addObject().put("value", r.group().get(dimension))
-                    .put("clients", Math.round(r.metrics().get(Metric.MAU).estimate()));
-            }
-        }
-        byte[] body = JSON.writeValueAsBytes(root);
-        if (!params.containsKey("limit")) {
-            dimensionsCache = new CachedDimensions(System.currentTimeMillis(), body);
-        }
-        return body;
+        return AnswerJson.dimensions(queries.dimensions(Dimensions.parseLimit(params)));
     }
 
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** {@code /internal/v1/partials}: parses, asks the query layer, writes the partition answers. */
     private byte[] partials(Map<String, List<String>> params) {
-        List<String> raw = params.remove("partitions");
-        Set<Integer> partitions = new TreeSet<>();
-        if (raw != null) {
-            for (String list : raw) {
-                for (String p : list.split(",")) {
-                    try {
-                        partitions.add(Integer.parseInt(p.trim()));
-                    } catch (NumberFormatException e) {
-                        throw new BadQueryException("'partitions' must be integers");
-                    }
-                }
-            }
-        }
-        int maxGroups = limits.maxGroups();
-        List<String> rawMax = params.remove("maxGroups");
-        if (rawMax != null && !rawMax.isEmpty()) {
-            try {
-                maxGroups = Integer.parseInt(rawMax.get(0));
-            } catch (NumberFormatException e) {
-                throw new BadQueryException("'maxGroups' must be an integer");
-            }
-        }
-        EngagementQuery query = EngagementQuery.parse(params, dimensions, limits);
-        return PartitionAnswerCodec.encode(queries.local(query, partitions, maxGroups));
+        return PartitionAnswerCodec.encode(queries.partials(PartialsQuery.parse(params, dimensions, limits)));
     }
 
     static Map<String, List<String>> params(String rawQuery) {
@@ -656,10 +467,6 @@ public final class ApiServer implements AutoCloseable {
         return params;
     }
 
-    private static byte[] error(String message) throws IOException {
-        return JSON.writeValueAsBytes(Map.of("error", message));
-    }
-
     private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.sendResponseHeaders(status, body.length);
@@ -674,38 +481,6 @@ public final class ApiServer implements AutoCloseable {
         front.shutdownNow();
         for (Lane lane : List.of(queryLane, internalLane, otherLane)) {
             lane.close();
-        }
-    }
-
-    /** What the API asks of the query layer: {@link QueryService} in production, a stand-in in tests. */
-    interface Queries {
-
-        /** @see QueryService#query */
-        EngagementAnswer query(EngagementQuery query);
-
-        /** @see QueryService#queryAllGroups */
-        EngagementAnswer queryAllGroups(EngagementQuery query);
-
-        /** @see QueryService#local */
-        List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> partitions, int maxGroups);
-
-        static Queries of(QueryService service) {
-            return new Queries() {
-                @Override
-                public EngagementAnswer query(EngagementQuery query) {
-                    return service.query(query);
-                }
-
-                @Override
-                public EngagementAnswer queryAllGroups(EngagementQuery query) {
-                    return service.queryAllGroups(query);
-                }
-
-                @Override
-                public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> partitions, int maxGroups) {
-                    return service.local(query, partitions, maxGroups);
-                }
-            };
         }
     }
 }

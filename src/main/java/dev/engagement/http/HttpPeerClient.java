@@ -6,6 +6,9 @@ import dev.engagement.query.PartitionAnswer;
 import dev.engagement.query.PartitionAnswerCodec;
 import dev.engagement.query.PeerClient;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -55,8 +58,8 @@ public final class HttpPeerClient implements PeerClient {
         if (response.statusCode() == 400) {
             String message;
             try {
-                message = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("error").asText();
-            } catch (java.io.IOException e) {
+                message = new ObjectMapper().readTree(response.body()).path("error").asText();
+            } catch (IOException e) {
                 message = "bad query";
             }
             throw new BadQueryException(message);

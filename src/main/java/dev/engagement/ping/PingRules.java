@@ -3,6 +3,7 @@ package dev.engagement.ping;
 import dev.engagement.avro.Ping;
 
 import java.time.Duration;
+import java.time.LocalDate;
 
 /**
  * Validation of a decoded ping and the day it counts for.
@@ -71,7 +72,7 @@ public final class PingRules {
 
     /** The day a valid ping counts for. */
     public static int activityDay(Ping ping) {
-        java.time.LocalDate date = ping.getActivityDate();
+        LocalDate date = ping.getActivityDate();
         return date != null ? Math.toIntExact(date.toEpochDay()) : Days.ofMillis(ping.getSubmissionTimestamp().toEpochMilli());
     }
 

@@ -7,6 +7,7 @@ import dev.engagement.sketch.Sketches;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.hll.Union;
+import org.apache.datasketches.memory.Memory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,7 +73,7 @@ public final class Answers {
             }
             part.unions().forEach((gd, bytes) -> merging.computeIfAbsent(gd.group(), g -> new HashMap<>())
                 .computeIfAbsent(gd.day(), d -> new Union(lgK))
-                .update(HllSketch.wrap(org.apache.datasketches.memory.Memory.wrap(bytes))));
+                .update(HllSketch.wrap(Memory.wrap(bytes))));
         }
         if (merging.size() > limits.maxGroups()) {
             throw new BadQueryException("the answer has " + merging.size() + " groups; the maximum is "

@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
+import org.apache.datasketches.memory.Memory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -170,7 +171,7 @@ public final class PartitionQuery {
                 groups.put(group, union);
             }
             union.update(HllSketch.wrap(
-                org.apache.datasketches.memory.Memory.wrap(sketch)));
+                Memory.wrap(sketch)));
         };
         // A filter on the first dimension reads only its values' key ranges; others read the day.
         int first = -1;

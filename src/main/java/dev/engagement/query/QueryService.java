@@ -11,14 +11,17 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +48,9 @@ public final class QueryService implements AutoCloseable {
     private final PartitionQuery partitionQuery;
     private final Answers answers;
     private final Answers unlimited;
-    private volatile java.time.Duration timeout = java.time.Duration.ofSeconds(30);
+    private volatile Duration timeout = Duration.ofSeconds(30);
     /** The longest a read waits for a partition assigned here that cannot be read yet. */
-    private static final java.time.Duration REBALANCE_WAIT = java.time.Duration.ofSeconds(2);
+    private static final Duration REBALANCE_WAIT = Duration.ofSeconds(2);
     private final ExecutorService fanOut = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "engagement-query-fanout");
         t.setDaemon(true);
@@ -81,7 +84,7 @@ public final class QueryService implements AutoCloseable {
     }
 
     /** Sets the time limit of one query's work on this instance (default 30 s). */
-    public void timeout(java.time.Duration limit) {
+    public void timeout(Duration limit) {
         this.timeout = limit;
     }
 
@@ -136,7 +139,7 @@ public final class QueryService implements AutoCloseable {
         for (CompletableFuture<List<PartitionAnswer>> call : calls) {
             try {
                 all.addAll(call.join());
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 if (e.getCause() instanceof BadQueryException bad) {
                     throw bad;
                 }
@@ -160,7 +163,7 @@ public final class QueryService implements AutoCloseable {
         long waitUntil = Math.min(deadline, System.nanoTime() + REBALANCE_WAIT.toNanos());
         List<Integer> missing = new ArrayList<>(wanted);
         while (true) {
-            for (java.util.Iterator<Integer> it = missing.iterator(); it.hasNext(); ) {
+            for (Iterator<Integer> it = missing.iterator(); it.hasNext(); ) {
                 int p = it.next();
                 try {
                     out.add(partitionQuery.answer(query, reader(p), maxGroups, deadline));
@@ -237,7 +240,7 @@ public final class QueryService implements AutoCloseable {
         } catch (RuntimeException e) {
             // Streams not running (starting, or stopped on an error): try what is here; the answer
             // says which partitions were read.
-            metadata = java.util.List.of();
+            metadata = List.of();
         }
         for (StreamsMetadata m : metadata) {
             for (TopicPartition tp : m.topicPartitions()) {

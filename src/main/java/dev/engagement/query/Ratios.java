@@ -9,7 +9,7 @@ import java.util.List;
  * with the numerator and denominator taken as uncorrelated, which over-states the error when they
  * share clients (as DAU and MAU do).
  */
-public final class Ratios {
+final class Ratios {
 
     private Ratios() {
     }

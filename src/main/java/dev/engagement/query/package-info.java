@@ -27,6 +27,10 @@
  *   day, so the difference's variance is the sum of theirs, each SD read off its estimate's bounds as
  *   (upper - lower) / 4. Release days settled on closed days are kept (Caffeine), so a warm query
  *   reads only open days again.</li>
+ *   <li><b>One entry point for the API.</b> {@link dev.engagement.query.Queries} is everything the
+ *   HTTP layer asks ({@link dev.engagement.query.ServedQueries} in production), so routes are tested
+ *   over a stand-in. {@link dev.engagement.query.Dimensions} ranks each dimension's values by 28-day
+ *   clients and keeps its default answer 30 s (Caffeine).</li>
  * </ul>
  */
 package dev.engagement.query;

@@ -16,7 +16,7 @@ import org.apache.avro.util.ClassSecurityValidator;
  *   {@code org.apache.avro.limits.*} properties.</li>
  * </ul>
  */
-public final class AvroTrust {
+final class AvroTrust {
 
     private static volatile boolean done;
 

@@ -1,5 +1,6 @@
 package dev.engagement.registry;
 
+import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -9,6 +10,8 @@ import org.apache.kafka.common.serialization.Serializer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Serializes a generated Avro record in the Confluent wire format, registering its schema under
@@ -21,10 +24,10 @@ public final class AvroWireSerializer<T extends SpecificRecord> implements Seria
 
     private final SchemaRegistry registry;
     private final SpecificDatumWriter<T> writer;
-    private final org.apache.avro.Schema schema;
-    private final java.util.Map<String, Integer> idsByTopic = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Schema schema;
+    private final Map<String, Integer> idsByTopic = new ConcurrentHashMap<>();
 
-    public AvroWireSerializer(SchemaRegistry registry, org.apache.avro.Schema schema) {
+    public AvroWireSerializer(SchemaRegistry registry, Schema schema) {
         AvroTrust.ensure();
         this.registry = registry;
         this.schema = schema;

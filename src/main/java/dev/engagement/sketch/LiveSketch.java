@@ -1,7 +1,6 @@
 package dev.engagement.sketch;
 
 import org.apache.datasketches.hll.HllSketch;
-import org.apache.datasketches.hll.TgtHllType;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -4,6 +4,7 @@ import org.apache.kafka.common.utils.Bytes;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The binary key of a (segment, day) in the sketch stores and on the partials topic:
@@ -46,7 +47,7 @@ public final class SegmentDayKey {
 
     /** Whether a key starts with a {@link #prefix}. */
     public static boolean startsWith(byte[] key, byte[] prefix) {
-        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /** The smallest key of a day: the inclusive start of its range. */

@@ -3,6 +3,7 @@ package dev.engagement.store;
 import dev.engagement.sketch.LiveSketch;
 import dev.engagement.sketch.Sketches;
 
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -252,7 +253,7 @@ public final class SketchStore implements StateStore, ReadableSketchStore, Cache
     }
 
     @Override
-    public void commit(Map<org.apache.kafka.common.TopicPartition, Long> changelogOffsets) {
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
         flushDirty();
         inner.commit(changelogOffsets);
     }

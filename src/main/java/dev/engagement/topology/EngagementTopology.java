@@ -15,7 +15,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The Engagement topology, built by a pure function of the configuration.
@@ -100,15 +103,15 @@ public final class EngagementTopology {
     }
 
     /** Watermarks go to every partition of the partials topic; sketches by key (default partitioning). */
-    static java.util.Optional<java.util.Set<Integer>> partialsPartitions(String topic, byte[] key, byte[] value,
+    static Optional<Set<Integer>> partialsPartitions(String topic, byte[] key, byte[] value,
                                                                        int numPartitions) {
         if (TaskMetadata.watermarkPartition(key) < 0) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        java.util.Set<Integer> all = new java.util.HashSet<>();
+        Set<Integer> all = new HashSet<>();
         for (int p = 0; p < numPartitions; p++) {
             all.add(p);
         }
-        return java.util.Optional.of(all);
+        return Optional.of(all);
     }
 }

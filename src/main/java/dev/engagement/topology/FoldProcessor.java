@@ -11,8 +11,8 @@ import dev.engagement.ping.ValueCaps;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.store.DayRanges;
-import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.LiveSketches;
+import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
 import dev.engagement.store.TaskMetadata;
 
@@ -25,11 +25,9 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -185,7 +183,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         headers.add("engagement.stream-time", Long.toString(streamTime).getBytes(StandardCharsets.UTF_8));
         context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
             EngagementTopology.LATE_SINK);
-        counters.recordLate();
+        counters.recordLate(record.timestamp()); // the submission time: PingGate checked they agree
     }
 
     private Headers sourceHeaders(Record<byte[], byte[]> record) {

@@ -2,14 +2,17 @@ package dev.engagement.topology;
 
 import dev.engagement.ping.Rejection;
 
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Pings by outcome, for this process since it started: accepted, late, and dead-lettered by reason.
- * Every ping read is counted exactly once. Thread-safe: every stream thread adds to one instance.
+ * Pings by outcome, for this process since it started ({@link #since()}): accepted, late, and
+ * dead-lettered by reason, and the newest submission time accepted and seen. Every ping read is
+ * counted exactly once. Nothing here survives a restart: what does is Kafka's (the group's committed
+ * offsets on the pings topic). Thread-safe: every stream thread adds to one instance.
  */
 public final class IngestCounters {
 
@@ -17,6 +20,8 @@ public final class IngestCounters {
     private final LongAdder late = new LongAdder();
     private final Map<Rejection, LongAdder> deadLettered = new EnumMap<>(Rejection.class);
     private final AtomicLong lastSubmissionTimestamp = new AtomicLong(-1);
+    private final AtomicLong lastSeenTimestamp = new AtomicLong(-1);
+    private final Instant since = Instant.ofEpochMilli(System.currentTimeMillis()); // millis, as the timestamps beside it
 
     public IngestCounters() {
         for (Rejection r : Rejection.values()) {
@@ -27,10 +32,12 @@ public final class IngestCounters {
     void recordAccepted(long submissionTimestamp) {
         accepted.increment();
         lastSubmissionTimestamp.accumulateAndGet(submissionTimestamp, Math::max);
+        lastSeenTimestamp.accumulateAndGet(submissionTimestamp, Math::max);
     }
 
-    void recordLate() {
+    void recordLate(long submissionTimestamp) {
         late.increment();
+        lastSeenTimestamp.accumulateAndGet(submissionTimestamp, Math::max);
     }
 
     void recordDeadLettered(Rejection reason) {
@@ -72,5 +79,19 @@ public final class IngestCounters {
     /** The largest submission_timestamp of an accepted ping, or -1. */
     public long lastSubmissionTimestamp() {
         return lastSubmissionTimestamp.get();
+    }
+
+    /**
+     * The largest submission_timestamp of a valid ping read, accepted or late, or -1: newer than
+     * {@link #lastSubmissionTimestamp()} when the newest pings read were late (a replay that ends
+     * in late pings). Dead-lettered records have no trusted timestamp and are left out.
+     */
+    public long lastSeenTimestamp() {
+        return lastSeenTimestamp.get();
+    }
+
+    /** When counting started: when this process's streams application was built. */
+    public Instant since() {
+        return since;
     }
 }

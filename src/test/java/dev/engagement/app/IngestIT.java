@@ -8,9 +8,10 @@ import dev.engagement.registry.AvroWireDeserializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.store.SegmentDayKey;
-import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.KafkaBroker;
+import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
 
@@ -36,6 +37,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -67,18 +69,7 @@ class IngestIT {
 
 
     private EngagementConfig config(String name) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", KAFKA.bootstrapServers());
-        p.put("application.id", name);
-        p.put("state.dir", stateDir.resolve(name).toString());
-        p.put("commit.interval.ms", "300");
-        p.put("engagement.dimensions", "channel,os");
-        p.put("engagement.topic.pings", name + "-pings");
-        p.put("engagement.topic.dead-letter", name + "-dead-letter");
-        p.put("engagement.topic.late", name + "-late");
-        p.put("engagement.topic.sketches", name + "-sketches");
-        p.put("engagement.topic.partials", name + "-partials");
-        p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
+        Map<String, String> p = TestConfigs.instance(KAFKA.bootstrapServers(), name, stateDir.resolve(name), PARTITIONS);
         p.put("engagement.downstream-interval", "200ms");
         return EngagementConfig.defaults(p);
     }
@@ -192,7 +183,7 @@ class IngestIT {
                         downstream.put(r.key(), r.value());
                     }
                     return downstream.size() == unions.size() && downstream.values().stream().allMatch(record ->
-                        java.util.Arrays.equals(record.getSketch().array(), unions.get(keyOf(record)))
+                        Arrays.equals(record.getSketch().array(), unions.get(keyOf(record)))
                             && record.getFinal$() == record.getDay().equals(FIRST_DAY));
                 });
         }

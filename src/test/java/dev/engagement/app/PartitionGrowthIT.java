@@ -2,21 +2,25 @@ package dev.engagement.app;
 
 import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
+import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaBroker;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +28,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,18 +53,8 @@ class PartitionGrowthIT {
     @Test
     void aPartitionAddedWhileRunningIsDetectedCountedAndRead() throws Exception {
         String name = "growth";
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", KAFKA.bootstrapServers());
-        p.put("application.id", name);
-        p.put("state.dir", stateDir.toString());
-        p.put("commit.interval.ms", "300");
+        Map<String, String> p = TestConfigs.instance(KAFKA.bootstrapServers(), name, stateDir, 0);
         p.put("metadata.max.age.ms", "2000"); // Kafka Streams notices the new partition within 2 s
-        p.put("engagement.dimensions", "channel,os");
-        p.put("engagement.topic.pings", name + "-pings");
-        p.put("engagement.topic.dead-letter", name + "-dead-letter");
-        p.put("engagement.topic.late", name + "-late");
-        p.put("engagement.topic.sketches", name + "-sketches");
-        p.put("engagement.topic.partials", name + "-partials");
         p.put("engagement.http.port", "0");
         EngagementConfig config = EngagementConfig.defaults(p);
         KafkaTestUtils.createTopic(KAFKA.bootstrapServers(), config.pingsTopic(), 2);
@@ -90,9 +83,9 @@ class PartitionGrowthIT {
             List<Ping> newcomers = new TestData(DAY, 1, 50, 100, 6).pings.stream()
                 .map(ping -> Ping.newBuilder(ping).setClientId("new-" + ping.getClientId()).build()).toList();
             KafkaTestUtils.produceAll(KAFKA.bootstrapServers(), newcomers.stream()
-                .map(ping -> new org.apache.kafka.clients.producer.ProducerRecord<>(config.pingsTopic(), 2,
+                .map(ping -> new ProducerRecord<>(config.pingsTopic(), 2,
                     ping.getSubmissionTimestamp().toEpochMilli(), ping.getClientId().getBytes(),
-                    new dev.engagement.registry.AvroWireSerializer<Ping>(REGISTRY, Ping.getClassSchema())
+                    new AvroWireSerializer<Ping>(REGISTRY, Ping.getClassSchema())
                         .serialize(config.pingsTopic(), ping)))
                 .toList());
             Poll.until("the new partition's pings counted and read", Duration.ofSeconds(90), () ->
@@ -106,8 +99,8 @@ class PartitionGrowthIT {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + service.httpPort() + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(r.body());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -3,6 +3,7 @@ package dev.engagement.app;
 import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
+import dev.engagement.testing.AppProcess;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Pings;
 import dev.engagement.testing.Poll;
@@ -56,7 +57,7 @@ class SoakIT {
         EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(Files.createTempDirectory("soak-broker"), false)) {
             KafkaTestUtils.createTopic(kafka.bootstrapServers(), "soak-pings", 2);
-            int port = dev.engagement.testing.AppProcess.freePort();
+            int port = AppProcess.freePort();
             Map<String, String> p = new HashMap<>();
             p.put("bootstrap.servers", kafka.bootstrapServers());
             p.put("application.id", "soak");
@@ -108,7 +109,7 @@ class SoakIT {
         }
     }
 
-    private static void produce(dev.engagement.app.EmbeddedKafka kafka, Pings wire, AtomicBoolean running,
+    private static void produce(EmbeddedKafka kafka, Pings wire, AtomicBoolean running,
                                 AtomicLong produced) {
         Random random = new Random(3);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(

@@ -6,12 +6,12 @@ import dev.engagement.registry.AvroWireDeserializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 import dev.engagement.testing.TrinoServer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -33,7 +33,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -119,19 +118,8 @@ class TrinoIT {
     }
 
     private static EngagementConfig config(Path stateDir, int port) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("application.id", APP);
+        Map<String, String> p = TestConfigs.instance(kafka.bootstrapServers(), APP, stateDir, PARTITIONS);
         p.put("application.server", "127.0.0.1:" + port);
-        p.put("state.dir", stateDir.toString());
-        p.put("commit.interval.ms", "300");
-        p.put("engagement.dimensions", "channel,os");
-        p.put("engagement.topic.pings", APP + "-pings");
-        p.put("engagement.topic.dead-letter", APP + "-dead-letter");
-        p.put("engagement.topic.late", APP + "-late");
-        p.put("engagement.topic.sketches", APP + "-sketches");
-        p.put("engagement.topic.partials", APP + "-partials");
-        p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
         p.put("engagement.downstream-interval", "200ms");
         p.put("engagement.http.bind", "127.0.0.1");
         p.put("engagement.http.port", Integer.toString(port));

@@ -4,12 +4,12 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,19 +97,8 @@ class WatchIT {
     }
 
     private static EngagementConfig config(String instance, int port) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("application.id", APP);
+        Map<String, String> p = TestConfigs.instance(kafka.bootstrapServers(), APP, stateRoot.resolve(instance), PARTITIONS);
         p.put("application.server", "127.0.0.1:" + port);
-        p.put("state.dir", stateRoot.resolve(instance).toString());
-        p.put("commit.interval.ms", "300");
-        p.put("engagement.dimensions", "channel,os");
-        p.put("engagement.topic.pings", APP + "-pings");
-        p.put("engagement.topic.dead-letter", APP + "-dead-letter");
-        p.put("engagement.topic.late", APP + "-late");
-        p.put("engagement.topic.sketches", APP + "-sketches");
-        p.put("engagement.topic.partials", APP + "-partials");
-        p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
         p.put("engagement.http.port", Integer.toString(port));
         WATCHES.forEach((name, filter) -> p.put("engagement.watch." + name, filter));
         return EngagementConfig.defaults(p);

@@ -4,12 +4,12 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.errors.StreamsException;
-
 import org.junit.jupiter.api.Test;
 
-import javax.net.ssl.SSLHandshakeException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLHandshakeException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +46,7 @@ class AuthenticationFailuresTest {
 
     @Test
     void withPerClientCredentialsNoUserIsNamedAndEveryKeyIsListed() {
-        Map<String, String> kafka = new java.util.HashMap<>(SASL_SSL);
+        Map<String, String> kafka = new HashMap<>(SASL_SSL);
         kafka.put("producer.sasl.jaas.config", JAAS.replace("engagement", "writer"));
         kafka.put("main.consumer.sasl.jaas.config", JAAS.replace("engagement", "reader"));
         String line = AuthenticationFailures.describe(new StreamsException(new SaslAuthenticationException("refused")), kafka);
@@ -58,7 +58,7 @@ class AuthenticationFailuresTest {
 
     @Test
     void aJaasConfigWithoutAUserNameNamesNone() {
-        Map<String, String> kafka = new java.util.HashMap<>(SASL_SSL);
+        Map<String, String> kafka = new HashMap<>(SASL_SSL);
         kafka.put("sasl.mechanism", "OAUTHBEARER");
         kafka.put("sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
             + " clientId=\"engagement\" clientSecret=\"" + PASSWORD + "\";");

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -40,6 +41,28 @@ class ConfigFilesTest {
         assertThat(config.kafka()).containsEntry("bootstrap.servers", "env:9092").containsEntry("sasl.mechanism", "PLAIN")
             .doesNotContainKey("log.level");
         assertThat(config.grace()).hasDays(3);
+    }
+
+    @Test
+    void propertiesOverrideTheEnvironmentAndTheFileLaterOnesWinning() throws Exception {
+        Path file = dir.resolve("app.properties");
+        Files.writeString(file, "engagement.grace=3d\ncommit.interval.ms=9000\n");
+        Properties p = ConfigFiles.load(file, Map.of("ENGAGEMENT_GRACE", "4d"),
+            List.of("engagement.grace=5d", "commit.interval.ms = 100", "commit.interval.ms=200", "consumer.max.poll.records=7"));
+        assertThat(p).containsEntry("engagement.grace", "5d").containsEntry("commit.interval.ms", "200")
+            .containsEntry("consumer.max.poll.records", "7");
+        assertThat(ConfigFiles.load(file, Map.of("ENGAGEMENT_GRACE", "4d"), List.of())).containsEntry("engagement.grace", "4d");
+    }
+
+    @Test
+    void aBadPropertyIsAnErrorNamingIt() {
+        assertThatThrownBy(() -> ConfigFiles.load(null, Map.of(), List.of("engagement.grace")))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("--property 'engagement.grace': expected KEY=VALUE");
+        assertThatThrownBy(() -> ConfigFiles.load(null, Map.of(), List.of("=3d")))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("expected KEY=VALUE");
+        assertThatThrownBy(() -> ConfigFiles.load(null, Map.of(), List.of("comit.interval.ms=100")))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("--property comit.interval.ms")
+            .hasMessageContaining("neither an Engagement setting nor a Kafka");
     }
 
     @Test

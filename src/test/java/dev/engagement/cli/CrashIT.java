@@ -7,8 +7,8 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.registry.AvroWireDeserializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.AppProcess;
-import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.KafkaBroker;
+import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
 
@@ -20,19 +20,21 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,7 +89,7 @@ class CrashIT {
         Random random = new Random(guarantee.hashCode());
         Path config = dir.resolve(name + ".properties");
         int port = AppProcess.freePort();
-        java.util.Properties crashed = properties(name + "-crashed", crashPings, guarantee, port);
+        Properties crashed = properties(name + "-crashed", crashPings, guarantee, port);
         try (var out = Files.newBufferedWriter(config)) {
             crashed.store(out, null);
         }
@@ -131,8 +133,8 @@ class CrashIT {
         }
     }
 
-    private java.util.Properties properties(String id, String pings, String guarantee, int port) {
-        java.util.Properties p = new java.util.Properties();
+    private Properties properties(String id, String pings, String guarantee, int port) {
+        Properties p = new Properties();
         p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
         p.setProperty("application.id", id);
         p.setProperty("processing.guarantee", guarantee);
@@ -222,7 +224,7 @@ class CrashIT {
             consumer.subscribe(List.of(topic));
             return Poll.stable("downstream " + topic, Duration.ofSeconds(60), Duration.ofSeconds(3), () -> {
                 for (ConsumerRecord<String, SegmentDaySketch> r : consumer.poll(Duration.ofMillis(200))) {
-                    latest.put(r.key(), java.util.Arrays.toString(r.value().getSketch().array()) + " final="
+                    latest.put(r.key(), Arrays.toString(r.value().getSketch().array()) + " final="
                         + r.value().getFinal$());
                 }
                 return latest.isEmpty() ? null : new HashMap<>(latest);

@@ -8,16 +8,17 @@ import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,9 +49,15 @@ class DemoIT {
         int port = AppProcess.freePort();
         String query = "/v1/engagement?from=" + FIRST + "&to=" + FIRST.plusDays(2) + "&metrics=dau&groupBy=channel,os";
 
+        // run's settings reach the demo: a config file, and --property over it.
+        Path config = dir.resolve("demo.properties");
+        Files.writeString(config, "engagement.query.max-range-days=5\nbootstrap.servers=elsewhere:9092\n");
+
         JsonNode first;
+        long produced;
         try (AppProcess demo = AppProcess.start(dir.resolve("demo1.log"), port, "demo", "--http-port", Integer.toString(port),
-            "--pings", file.toString(), "--data-dir", dataDir.toString(), "--dimensions", "channel,os")) {
+            "--pings", file.toString(), "--data-dir", dataDir.toString(), "--dimensions", "channel,os",
+            "--config", config.toString(), "--property", "engagement.query.max-range-days=20")) {
             Poll.until("every line of the file processed", Duration.ofSeconds(120), () -> {
                 AppProcess.Response status = demo.get("/v1/status");
                 JsonNode feed = status.json().path("feed");
@@ -61,18 +68,39 @@ class DemoIT {
             assertThat(status.path("feed").path("badLines").asInt()).isEqualTo(2);
             assertThat(status.path("pings").path("late").asInt()).isEqualTo(data.latePings);
             assertThat(demo.output()).contains("pings.jsonl:4: skipped", "pings.jsonl:11: skipped");
+            assertThat(demo.output()).contains("demo: ignoring bootstrap.servers");
+            assertThat(demo.get("/v1/engagement?from=" + FIRST + "&to=" + FIRST.plusDays(19) + "&metrics=dau").status())
+                .isEqualTo(200);
+            AppProcess.Response tooLong = demo.get("/v1/engagement?from=" + FIRST + "&to=" + FIRST.plusDays(20)
+                + "&metrics=dau");
+            assertThat(tooLong.status()).isEqualTo(400);
+            assertThat(tooLong.text()).contains("the maximum is 20");
+            long seen = Instant.parse(status.path("lastSeenTimestamp").asText()).toEpochMilli();
+            assertThat(seen).as("late pings included").isGreaterThanOrEqualTo(
+                Instant.parse(status.path("lastIngestedTimestamp").asText()).toEpochMilli());
 
+            produced = demo.get("/v1/status").json().path("feed").path("produced").asLong();
+            // Kafka's count of what was read, committed every commit.interval.ms: reaches every record.
+            Poll.until("the committed offsets cover every record", Duration.ofSeconds(60),
+                () -> demo.get("/v1/status").json().path("pingsTopicCommittedOffsetSum").asLong() == produced);
             first = stable(demo, query);
             assertExact(data, first, true);
         }
 
+        Instant restartedAt = Instant.now();
         try (AppProcess again = AppProcess.start(dir.resolve("demo2.log"), port, "demo", "--http-port", Integer.toString(port),
             "--pings", file.toString(), "--data-dir", dataDir.toString(), "--dimensions", "channel,os")) {
             Poll.until("the resumed demo answers as before", Duration.ofSeconds(120),
                 () -> withoutTiming(again.get(query).json()).equals(withoutTiming(first)));
             assertThat(again.output()).contains("Resumed: the replay of " + file + " had finished");
-            assertThat(again.get("/v1/status").json().path("pings").path("total").asLong())
+            JsonNode status = again.get("/v1/status").json();
+            assertThat(status.path("pings").path("total").asLong())
                 .as("nothing replayed twice").isZero();
+            // The counters say they count since this process started; Kafka's committed offsets survive.
+            assertThat(Instant.parse(status.path("pings").path("since").asText())).isAfter(restartedAt);
+            Poll.until("the resumed demo's committed offsets cover every record", Duration.ofSeconds(60),
+                () -> again.get("/v1/status").json().path("pingsTopicCommittedOffsetSum").asLong() == produced);
+            assertThat(status.path("lastSeenTimestamp").isNull()).as("nothing read since the restart").isTrue();
         }
     }
 
@@ -138,7 +166,7 @@ class DemoIT {
         for (JsonNode row : answer.path("rows")) {
             String key = TestData.key(LocalDate.parse(row.path("day").asText()),
                 row.path("group").path("channel").asText(), row.path("group").path("os").asText());
-            int exact = data.exact.getOrDefault(key, java.util.Set.of()).size();
+            int exact = data.exact.getOrDefault(key, Set.of()).size();
             JsonNode dau = row.path("dau");
             assertThat(dau.path("lower").asDouble()).as(key).isLessThanOrEqualTo(exact);
             assertThat(dau.path("upper").asDouble()).as(key).isGreaterThanOrEqualTo(exact);

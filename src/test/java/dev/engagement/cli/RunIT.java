@@ -9,7 +9,6 @@ import dev.engagement.testing.RegistryServer;
 import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +19,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,7 +89,7 @@ class RunIT {
                 String key = TestData.key(LocalDate.parse(row.path("day").asText()),
                     row.path("group").path("channel").asText(), row.path("group").path("os").asText());
                 assertThat(Math.round(row.path("dau").path("estimate").asDouble())).as(key)
-                    .isEqualTo(data.exact.getOrDefault(key, java.util.Set.of()).size());
+                    .isEqualTo(data.exact.getOrDefault(key, Set.of()).size());
             }
             AppProcess.Response metrics = run.get("/metrics", TOKEN);
             assertThat(metrics.status()).isEqualTo(200);

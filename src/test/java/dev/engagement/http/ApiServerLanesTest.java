@@ -1,9 +1,14 @@
 package dev.engagement.http;
 
+import dev.engagement.query.DimensionsAnswer;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
+import dev.engagement.query.PartialsQuery;
 import dev.engagement.query.PartitionAnswer;
+import dev.engagement.query.Queries;
 import dev.engagement.query.QueryLimits;
+import dev.engagement.query.ReleaseAnswer;
+import dev.engagement.query.ReleaseQuery;
 import dev.engagement.testing.Poll;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -19,9 +24,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -161,7 +167,7 @@ class ApiServerLanesTest {
                 .statusCode()).isEqualTo(200);
             millis.add((System.nanoTime() - start) / 1_000_000);
         }
-        java.util.Collections.sort(millis);
+        Collections.sort(millis);
         assertThat(millis.get(millis.size() / 2))
             .as("median ms of %s; %s=%s (the JDK reads it when the JVM's first HttpServer is created)", millis,
                 ApiServer.NODELAY, System.getProperty(ApiServer.NODELAY))
@@ -170,8 +176,7 @@ class ApiServerLanesTest {
 
     private ApiServer start(Duration maxWait) throws Exception {
         ApiServer s = new ApiServer(new InetSocketAddress("127.0.0.1", 0), queries, List.of("channel", "os"),
-            QueryLimits.DEFAULTS, () -> Map.of("state", "RUNNING"), () -> true, () -> true, () -> null, metrics, "",
-            maxWait);
+            QueryLimits.DEFAULTS, () -> Map.of("state", "RUNNING"), () -> true, () -> true, metrics, "", maxWait);
         s.start();
         return s;
     }
@@ -194,7 +199,7 @@ class ApiServerLanesTest {
     }
 
     /** A query layer whose public queries (and internal reads) block until released. */
-    private static final class BlockingQueries implements ApiServer.Queries {
+    private static final class BlockingQueries implements Queries {
 
         final CountDownLatch releasePublic = new CountDownLatch(1);
         final CountDownLatch releaseInternal = new CountDownLatch(1);
@@ -205,7 +210,7 @@ class ApiServerLanesTest {
         volatile boolean internalBlocks = true;
 
         @Override
-        public EngagementAnswer query(EngagementQuery query) {
+        public EngagementAnswer engagement(EngagementQuery query) {
             publicCalls.incrementAndGet();
             if (publicBlocks) {
                 publicRunning.incrementAndGet();
@@ -215,13 +220,23 @@ class ApiServerLanesTest {
         }
 
         @Override
-        public EngagementAnswer queryAllGroups(EngagementQuery query) {
-            return query(query);
+        public String defaultReleaseDimension() {
+            return "channel";
         }
 
         @Override
-        public List<PartitionAnswer> local(EngagementQuery query, Collection<Integer> partitions, int maxGroups) {
-            if (internalBlocks && partitions.size() == 1) {
+        public ReleaseAnswer releases(ReleaseQuery query) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public DimensionsAnswer dimensions(OptionalInt limit) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<PartitionAnswer> partials(PartialsQuery query) {
+            if (internalBlocks && query.partitions().size() == 1) {
                 internalRunning.incrementAndGet();
                 await(releaseInternal);
             }

@@ -9,6 +9,7 @@ import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,8 +157,14 @@ class DashboardIT {
                 return s.path("feed").path("done").asBoolean()
                     && s.path("pings").path("total").asLong() == s.path("feed").path("produced").asLong();
             });
-            JsonNode expected = demo.get("/v1/releases?versions=" + String.join(",", releases)
-                + "&ages=0..27&metrics=er,er_smoothed,dau,uptake").json();
+            // Days close on the fold's next punctuation after the last ping: wait until the answer
+            // (its complete days, hence the comparison's default age) has settled.
+            JsonNode expected = Poll.stable("the releases answer", Duration.ofSeconds(60), Duration.ofSeconds(3), () -> {
+                ObjectNode answer = (ObjectNode) demo.get("/v1/releases?versions=" + String.join(",", releases)
+                    + "&ages=0..27&metrics=er,er_smoothed,dau,uptake").json();
+                answer.remove("tookMs");
+                return answer;
+            });
             WebDriver browser = browser();
             try {
                 String base = "http://127.0.0.1:" + port + "/ui/releases.html";

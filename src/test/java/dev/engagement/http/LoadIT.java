@@ -13,7 +13,7 @@ import dev.engagement.topology.EngagementTopology;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import com.sun.net.httpserver.HttpServer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
@@ -23,15 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +46,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -321,12 +327,12 @@ class LoadIT {
      * check; it is reported beside the instances' figures, never asserted.
      */
     private static final class Control implements AutoCloseable {
-        private final com.sun.net.httpserver.HttpServer server;
-        private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+        private final HttpServer server;
+        private final ExecutorService executor = Executors.newSingleThreadExecutor();
 
         Control() throws IOException {
-            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 16);
-            byte[] body = "{ \"status\" : \"UP\" }".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+            byte[] body = "{ \"status\" : \"UP\" }".getBytes(StandardCharsets.UTF_8);
             server.createContext("/", x -> {
                 x.sendResponseHeaders(200, body.length);
                 try (var out = x.getResponseBody()) {
@@ -413,7 +419,7 @@ class LoadIT {
             boolean answered = status == 200 || (status == 503 && path.equals("/health/ready"));
             if (port != instances.control && (!answered || took > HEALTH_LIMIT.toNanos())) {
                 overLimit.add(Map.entry(answered ? took : Long.MAX_VALUE, (port == instances.a ? "a" : "b") + path
-                    + " at +" + (start - started) / 1_000_000 + " ms (" + java.time.LocalTime.now() + "): "
+                    + " at +" + (start - started) / 1_000_000 + " ms (" + LocalTime.now() + "): "
                     + status + " in " + took / 1_000_000 + " ms"));
             }
         }
@@ -543,7 +549,7 @@ class LoadIT {
 
         private void load(int client, long deadline) {
             Random random = new Random(client);
-            int total = java.util.Arrays.stream(WEIGHTS).sum();
+            int total = Arrays.stream(WEIGHTS).sum();
             while (System.nanoTime() < deadline) {
                 int pick = random.nextInt(total);
                 int q = 0;

@@ -4,18 +4,20 @@ import dev.engagement.app.EmbeddedKafka;
 import dev.engagement.app.EngagementService;
 import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
+import dev.engagement.query.BadQueryException;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,17 +25,20 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -93,19 +98,8 @@ class QueryIT {
     }
 
     private static EngagementConfig config(String instance, int port) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("application.id", APP);
+        Map<String, String> p = TestConfigs.instance(kafka.bootstrapServers(), APP, stateRoot.resolve(instance), PARTITIONS);
         p.put("application.server", "127.0.0.1:" + port);
-        p.put("state.dir", stateRoot.resolve(instance).toString());
-        p.put("commit.interval.ms", "300");
-        p.put("engagement.dimensions", "channel,os");
-        p.put("engagement.topic.pings", APP + "-pings");
-        p.put("engagement.topic.dead-letter", APP + "-dead-letter");
-        p.put("engagement.topic.late", APP + "-late");
-        p.put("engagement.topic.sketches", APP + "-sketches");
-        p.put("engagement.topic.partials", APP + "-partials");
-        p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
         p.put("engagement.downstream-interval", "200ms");
         p.put("engagement.http.bind", "127.0.0.1");
         p.put("engagement.http.port", Integer.toString(port));
@@ -271,7 +265,7 @@ class QueryIT {
 
     @Test
     void fuzzedQueryParametersGetAnswersOrJsonErrorsNeverAServerError() throws Exception {
-        java.util.Random random = new java.util.Random(17);
+        Random random = new Random(17);
         String[] names = {"from", "to", "metrics", "groupBy", "channel", "os", "country", "limit", "x", "from[]", ""};
         String[] values = {"2026-09-01", "2026-09-03", "2026-13-40", "1970-01-01", "+999999-01-01", "dau,er", "wau,xx",
             "channel,os", "os,os", "release,beta", "", ",,,", "%00", "%ZZ", "é中", "' OR 1=1 --", "<script>",
@@ -285,9 +279,9 @@ class QueryIT {
                 if (p > 0) {
                     q.append('&');
                 }
-                q.append(java.net.URLEncoder.encode(names[random.nextInt(names.length)], java.nio.charset.StandardCharsets.UTF_8))
+                q.append(URLEncoder.encode(names[random.nextInt(names.length)], StandardCharsets.UTF_8))
                     .append('=')
-                    .append(java.net.URLEncoder.encode(values[random.nextInt(values.length)], java.nio.charset.StandardCharsets.UTF_8));
+                    .append(URLEncoder.encode(values[random.nextInt(values.length)], StandardCharsets.UTF_8));
             }
             Reply reply = get(random.nextBoolean() ? a : b, q.toString());
             assertThat(reply.status()).as(q.toString()).isIn(200, 400);
@@ -306,7 +300,7 @@ class QueryIT {
     @Test
     void badRequestsAreJsonErrorsWithoutStackTraces() throws Exception {
         String to = "&to=" + FIRST_DAY;
-        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        Map<String, String> cases = new LinkedHashMap<>();
         cases.put("/v1/engagement?to=" + FIRST_DAY, "missing 'from'");
         cases.put("/v1/engagement?from=2026-02-30" + to, "not a date");
         cases.put("/v1/engagement?from=" + FIRST_DAY.plusDays(1) + to, "after");
@@ -331,8 +325,8 @@ class QueryIT {
             assertThat(r.body()).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("dev.engagement");
         }
         // A malformed escape cannot be sent through java.net.URI; the parser refuses it as a bad query.
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ApiServer.params("from=%ZZ" + to))
-            .isInstanceOf(dev.engagement.query.BadQueryException.class).hasMessageContaining("malformed query string");
+        Assertions.assertThatThrownBy(() -> ApiServer.params("from=%ZZ" + to))
+            .isInstanceOf(BadQueryException.class).hasMessageContaining("malformed query string");
         Reply missing = get(a, "/v1/nothing");
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.json().path("error").asText()).contains("/v1/nothing");

@@ -8,10 +8,10 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,19 +78,9 @@ class ReleasesIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("application.id", APP);
-        p.put("state.dir", state.toString());
-        p.put("commit.interval.ms", "300");
+        Map<String, String> p = TestConfigs.instance(kafka.bootstrapServers(), APP, state, PARTITIONS);
         p.put("engagement.dimensions", "channel,os,app_version");
         p.put("engagement.release.min-clients", Integer.toString(MIN_CLIENTS));
-        p.put("engagement.topic.pings", APP + "-pings");
-        p.put("engagement.topic.dead-letter", APP + "-dead-letter");
-        p.put("engagement.topic.late", APP + "-late");
-        p.put("engagement.topic.sketches", APP + "-sketches");
-        p.put("engagement.topic.partials", APP + "-partials");
-        p.put("engagement.topic.partitions", Integer.toString(PARTITIONS));
         p.put("engagement.http.port", Integer.toString(port));
         EngagementConfig config = EngagementConfig.defaults(p);
         KafkaTestUtils.createTopic(kafka.bootstrapServers(), config.pingsTopic(), PARTITIONS);

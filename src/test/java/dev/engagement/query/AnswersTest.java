@@ -6,9 +6,11 @@ import dev.engagement.sketch.Estimate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -126,7 +129,7 @@ class AnswersTest {
         assertThat(a.rows()).hasSize(13);
         assertThat(a.rows()).extracting(EngagementAnswer.Row::group).containsOnly(Map.of());
         assertThat(a.rows()).extracting(EngagementAnswer.Row::day)
-            .containsExactly(java.util.stream.IntStream.rangeClosed(27, 39).mapToObj(AnswersTest::date).toArray(LocalDate[]::new));
+            .containsExactly(IntStream.rangeClosed(27, 39).mapToObj(AnswersTest::date).toArray(LocalDate[]::new));
         for (EngagementAnswer.Row row : a.rows()) {
             assertThat(row.metrics()).containsOnlyKeys(ALL);
             assertThat(row.dauClients()).isEqualTo(row.metrics().get(Metric.DAU).estimate());
@@ -289,7 +292,7 @@ class AnswersTest {
         // An instance of an earlier version sends no flag: its answers read as live.
         List<PartitionAnswer> old = PartitionAnswerCodec.decode(
             "{\"partitions\":[{\"partition\":0,\"closedThrough\":-1,\"firstDay\":-1,\"unions\":[]}]}"
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .getBytes(StandardCharsets.UTF_8));
         assertThat(old).singleElement().extracting(PartitionAnswer::standby).isEqualTo(false);
     }
 
@@ -332,8 +335,8 @@ class AnswersTest {
         List<List<String>> groupings = List.of(List.of("channel"), List.of("os"), List.of("country"),
             List.of("channel", "os"), List.of("channel", "country"), List.of("os", "country"),
             List.of("channel", "os", "country"));
-        Map<Metric, int[]> all = new java.util.EnumMap<>(Metric.class); // {inside, total}
-        Map<Metric, int[]> large = new java.util.EnumMap<>(Metric.class); // rows with exact MAU >= 100
+        Map<Metric, int[]> all = new EnumMap<>(Metric.class); // {inside, total}
+        Map<Metric, int[]> large = new EnumMap<>(Metric.class); // rows with exact MAU >= 100
         for (Metric m : Metric.values()) {
             all.put(m, new int[2]);
             large.put(m, new int[2]);

@@ -6,6 +6,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -148,8 +149,8 @@ class EngagementQueryTest {
         assertThat(reordered).isEqualTo(asked);
         // Built directly, in any order, the same.
         Map<String, Set<String>> unsorted = new LinkedHashMap<>();
-        unsorted.put("os", new java.util.LinkedHashSet<>(List.of("Linux", "Darwin")));
-        unsorted.put("channel", new java.util.LinkedHashSet<>(List.of("release", "aurora", "beta")));
+        unsorted.put("os", new LinkedHashSet<>(List.of("Linux", "Darwin")));
+        unsorted.put("channel", new LinkedHashSet<>(List.of("release", "aurora", "beta")));
         EngagementQuery built = new EngagementQuery(asked.from(), asked.to(), asked.metrics(), List.of(), unsorted);
         assertThat(built.filters()).hasToString(asked.filters().toString());
     }

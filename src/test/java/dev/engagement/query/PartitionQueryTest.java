@@ -4,6 +4,7 @@ import dev.engagement.ping.Days;
 import dev.engagement.sketch.Sketches;
 
 import org.apache.datasketches.hll.HllSketch;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;
@@ -120,8 +121,8 @@ class PartitionQueryTest {
         PartitionAnswer b0 = pq.answer(beta, p0);
         assertThat(p0.scans(FIRST)).as("another filter is scanned").isEqualTo(2);
         PartitionAnswer.GroupDay day = new PartitionAnswer.GroupDay(List.of(), FIRST);
-        assertThat(estimate(r0, day)).isCloseTo(50, org.assertj.core.api.Assertions.within(1.0));
-        assertThat(estimate(b0, day)).isCloseTo(20, org.assertj.core.api.Assertions.within(1.0));
+        assertThat(estimate(r0, day)).isCloseTo(50, Assertions.within(1.0));
+        assertThat(estimate(b0, day)).isCloseTo(20, Assertions.within(1.0));
 
         PartitionAnswer g0 = pq.answer(byChannel, p0);
         assertThat(p0.scans(FIRST)).as("another groupBy is scanned").isEqualTo(3);

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -76,8 +78,8 @@ class StorePartitionReaderTest {
     @Test
     void queriesFilteringTheFirstDimensionAnswerAsAFullScanDoes() {
         for (Set<String> channels : List.of(Set.of("release"), Set.of("release", "rel", "é"), Set.of("absent"))) {
-            EngagementQuery query = new EngagementQuery(java.time.LocalDate.ofEpochDay(DAY),
-                java.time.LocalDate.ofEpochDay(DAY + 1), java.util.EnumSet.allOf(Metric.class), List.of("os"),
+            EngagementQuery query = new EngagementQuery(LocalDate.ofEpochDay(DAY),
+                LocalDate.ofEpochDay(DAY + 1), EnumSet.allOf(Metric.class), List.of("os"),
                 Map.of("channel", channels));
             PartitionAnswer ranged = new PartitionQuery(DIMENSIONS, 12, 100).answer(query, reader);
             PartitionAnswer scanned = new PartitionQuery(DIMENSIONS, 12, 100).answer(query, memory);

@@ -4,6 +4,7 @@ import dev.engagement.avro.Ping;
 import dev.engagement.ping.Rejection;
 import dev.engagement.testing.Pings;
 
+import com.sun.management.ThreadMXBean;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -188,7 +189,7 @@ class PingDecoderTest {
 
     /** Bytes allocated by this thread while running the action. */
     private static long allocatedBy(Runnable action) {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
         long before = threads.getThreadAllocatedBytes(thread);
         action.run();

@@ -1,6 +1,9 @@
 package dev.engagement.testing;
 
 import dev.engagement.app.Topics;
+import dev.engagement.avro.Ping;
+import dev.engagement.registry.AvroWireSerializer;
+import dev.engagement.registry.SchemaRegistry;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -9,6 +12,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,16 +35,16 @@ public final class KafkaTestUtils {
     }
 
     /** Ping records with each client on a fixed partition, in list order, timestamped with submission time. */
-    public static List<ProducerRecord<byte[], byte[]>> pingRecords(String topic, List<dev.engagement.avro.Ping> pings,
-                                                                   dev.engagement.registry.SchemaRegistry registry,
+    public static List<ProducerRecord<byte[], byte[]>> pingRecords(String topic, List<Ping> pings,
+                                                                   SchemaRegistry registry,
                                                                    int partitions) {
-        dev.engagement.registry.AvroWireSerializer<dev.engagement.avro.Ping> serializer =
-            new dev.engagement.registry.AvroWireSerializer<>(registry, dev.engagement.avro.Ping.getClassSchema());
+        AvroWireSerializer<Ping> serializer =
+            new AvroWireSerializer<>(registry, Ping.getClassSchema());
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(pings.size());
-        for (dev.engagement.avro.Ping ping : pings) {
+        for (Ping ping : pings) {
             out.add(new ProducerRecord<>(topic, TestData.partition(ping.getClientId(), partitions),
                 ping.getSubmissionTimestamp().toEpochMilli(),
-                ping.getClientId().getBytes(java.nio.charset.StandardCharsets.UTF_8), serializer.serialize(topic, ping)));
+                ping.getClientId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, ping)));
         }
         return out;
     }

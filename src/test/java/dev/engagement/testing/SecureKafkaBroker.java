@@ -7,7 +7,6 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
-
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -19,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -68,7 +69,7 @@ public final class SecureKafkaBroker implements BeforeAllCallback, AfterAllCallb
             .setNumControllerNodes(1)
             .setBaseDirectory(dir.resolve("kafka"))
             .build();
-        String listener = "listener.name." + SECURE.toLowerCase(java.util.Locale.ROOT) + ".";
+        String listener = "listener.name." + SECURE.toLowerCase(Locale.ROOT) + ".";
         Map<String, String> props = new HashMap<>();
         props.put("offsets.topic.replication.factor", "1");
         props.put("transaction.state.log.replication.factor", "1");
@@ -144,7 +145,7 @@ public final class SecureKafkaBroker implements BeforeAllCallback, AfterAllCallb
      * the CA; host names are verified).
      */
     public Map<String, String> clientProperties(String user, String password) {
-        Map<String, String> p = new java.util.LinkedHashMap<>();
+        Map<String, String> p = new LinkedHashMap<>();
         p.put("bootstrap.servers", secureBootstrap);
         p.put("security.protocol", "SASL_SSL");
         p.put("sasl.mechanism", MECHANISM);

@@ -16,30 +16,34 @@ import dev.engagement.testing.Pings;
 
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,7 +51,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EngagementTopologyTest {
 
     private static final LocalDate DAY = LocalDate.of(2026, 10, 1);
-    private static final Instant MIDNIGHT = DAY.plusDays(1).atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+    private static final Instant MIDNIGHT = DAY.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
 
     @TempDir
     Path stateDir;
@@ -112,8 +116,8 @@ class EngagementTopologyTest {
         send(undated("a", MIDNIGHT.plusSeconds(5)));
         driver.advanceWallClockTime(Duration.ofSeconds(2));
 
-        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(2.0, org.assertj.core.data.Offset.offset(1e-6));
-        assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(2.0, Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isEqualTo(1.0, Offset.offset(1e-6));
         assertThat(counters.accepted()).isEqualTo(4);
     }
 
@@ -121,7 +125,7 @@ class EngagementTopologyTest {
     void activityDateDecidesTheDayNotSubmissionTime() {
         send(Pings.ping("a", MIDNIGHT.plusSeconds(10), DAY, "release", "Linux"));
         driver.advanceWallClockTime(Duration.ofSeconds(2));
-        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(1.0, Offset.offset(1e-6));
         assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isZero();
     }
 
@@ -133,11 +137,11 @@ class EngagementTopologyTest {
         send(Pings.ping("d", MIDNIGHT, DAY, "beta", "Linux"));
         driver.advanceWallClockTime(Duration.ofSeconds(2));
 
-        assertThat(estimateInStore(DAY, "(none)", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
-        assertThat(estimateInStore(DAY, "(none)", "Darwin")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
-        assertThat(estimateInStore(DAY, "beta", "Other")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "(none)", "Linux")).isEqualTo(1.0, Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "(none)", "Darwin")).isEqualTo(1.0, Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "beta", "Other")).isEqualTo(1.0, Offset.offset(1e-6));
         assertThat(estimateInStore(DAY, "beta", "Windows_NT")).isZero();
-        assertThat(estimateInStore(DAY, "beta", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "beta", "Linux")).isEqualTo(1.0, Offset.offset(1e-6));
     }
 
     @Test
@@ -199,8 +203,8 @@ class EngagementTopologyTest {
         assertThat(header(lateRecords.get(0), "engagement.day")).isEqualTo(DAY.toString());
         assertThat(counters.late()).isEqualTo(1);
         assertThat(counters.accepted()).isEqualTo(3);
-        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
-        assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY, "release", "Linux")).isEqualTo(1.0, Offset.offset(1e-6));
+        assertThat(estimateInStore(DAY.plusDays(1), "release", "Linux")).isEqualTo(1.0, Offset.offset(1e-6));
     }
 
     @Test
@@ -270,7 +274,7 @@ class EngagementTopologyTest {
 
         // Final only once every input partition (one here) says it has closed the day.
         partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(0).key().get(),
-            java.nio.ByteBuffer.allocate(4).putInt(Days.of(DAY)).array(), Instant.ofEpochMilli(ts)));
+            ByteBuffer.allocate(4).putInt(Days.of(DAY)).array(), Instant.ofEpochMilli(ts)));
         driver.advanceWallClockTime(Duration.ofSeconds(6));
         SegmentDaySketch closed = sketches.readValue();
         assertThat(closed.getFinal$()).isTrue();
@@ -345,8 +349,8 @@ class EngagementTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("grown").toString());
         // The pings topic has 2 partitions at start; an operator adds a third while it runs, and the
         // merger learns it when it refreshes the count before making a day final.
-        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger(2);
-        java.util.concurrent.atomic.AtomicInteger refreshes = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger count = new AtomicInteger(2);
+        AtomicInteger refreshes = new AtomicInteger();
         PartitionCount growing = new PartitionCount() {
             @Override
             public int current() {
@@ -401,7 +405,7 @@ class EngagementTopologyTest {
             for (String os : oses) {
                 // c0..c19 cycle over 5 oses: each os sees the 4 clients whose number matches it mod 5.
                 byte[] bytes = store.get(SegmentDayKey.of(Days.of(DAY), new String[] {"release", os}));
-                assertThat(Sketches.fromBytes(bytes).getEstimate()).as(os).isEqualTo(4.0, org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(Sketches.fromBytes(bytes).getEstimate()).as(os).isEqualTo(4.0, Offset.offset(1e-6));
             }
         }
     }
@@ -432,8 +436,8 @@ class EngagementTopologyTest {
 
             Map<String, SegmentDaySketch> records = out.readKeyValuesToMap();
             SegmentDaySketch open = records.get(laterDay + "|channel=beta|os=Linux");
-            assertThat(open.getEstimate()).as("a before the rebuild, b and c after").isEqualTo(3.0, org.assertj.core.data.Offset.offset(1e-6));
-            assertThat(records.get(laterDay + "|channel=release|os=os-7").getEstimate()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(open.getEstimate()).as("a before the rebuild, b and c after").isEqualTo(3.0, Offset.offset(1e-6));
+            assertThat(records.get(laterDay + "|channel=release|os=os-7").getEstimate()).isEqualTo(1.0, Offset.offset(1e-6));
             long closed = records.values().stream().filter(r -> r.getDay().equals(DAY)).count();
             assertThat(closed).isEqualTo(segments);
             assertThat(records.values().stream().filter(r -> r.getDay().equals(DAY)).allMatch(SegmentDaySketch::getFinal$)).isTrue();
@@ -453,7 +457,7 @@ class EngagementTopologyTest {
             assertThat(store.get(oldKey)).isNotNull();
             Instant later = MIDNIGHT.plus(Duration.ofDays(40));
             in.pipeInput(new TestRecord<>(null, wire.bytes(Pings.ping("new", later,
-                LocalDate.ofInstant(later, java.time.ZoneOffset.UTC), "release", "Linux")), later));
+                LocalDate.ofInstant(later, ZoneOffset.UTC), "release", "Linux")), later));
             d.advanceWallClockTime(Duration.ofSeconds(2));
             assertThat(store.get(oldKey)).as("a day past the 31-day retention").isNull();
         }
@@ -477,7 +481,7 @@ class EngagementTopologyTest {
     }
 
     private static byte[] intBytes(int value) {
-        return java.nio.ByteBuffer.allocate(4).putInt(value).array();
+        return ByteBuffer.allocate(4).putInt(value).array();
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {

@@ -1,0 +1,33 @@
+package dev.engagement.testing;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The settings an integration test starts an instance with: the test's broker, its own topics named
+ * after the application id, dimensions {@code channel,os} and a 300 ms commit interval. Tests add or
+ * override what they exercise.
+ */
+public final class TestConfigs {
+
+    private TestConfigs() {
+    }
+
+    /** An instance of application {@code app}, on topics of {@code partitions} partitions (0: the default). */
+    public static Map<String, String> instance(String bootstrap, String app, Path stateDir, int partitions) {
+        Map<String, String> p = new HashMap<>();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("application.id", app);
+        p.put("state.dir", stateDir.toString());
+        p.put("commit.interval.ms", "300");
+        p.put("engagement.dimensions", "channel,os");
+        for (String topic : new String[] {"pings", "dead-letter", "late", "sketches", "partials"}) {
+            p.put("engagement.topic." + topic, app + "-" + topic);
+        }
+        if (partitions > 0) {
+            p.put("engagement.topic.partitions", Integer.toString(partitions));
+        }
+        return p;
+    }
+}
