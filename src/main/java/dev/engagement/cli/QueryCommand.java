@@ -1,19 +1,13 @@
 package dev.engagement.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
@@ -40,15 +34,8 @@ final class QueryCommand implements Callable<Integer> {
     @Option(names = "--metrics", description = "dau,wau,mau,er,er_smoothed (default: all).")
     String metrics;
 
-    @Option(names = "--url", defaultValue = "http://localhost:8080", description = "The instance (default ${DEFAULT-VALUE}).")
-    String url;
-
-    @Option(names = "--json", description = "Print the raw JSON answer.")
-    boolean json;
-
-    @Option(names = "--token", defaultValue = "${env:ENGAGEMENT_HTTP_TOKEN}",
-        description = "Bearer token of the instance (default: $ENGAGEMENT_HTTP_TOKEN).")
-    String token;
+    @Mixin
+    InstanceOptions instance;
 
     @Override
     public Integer call() throws Exception {
@@ -67,18 +54,7 @@ final class QueryCommand implements Callable<Integer> {
         if (!addPairs(q, where, "--where", "dimension=value[,value]")) {
             return 2;
         }
-        HttpResponse<String> response = get(url + "/v1/engagement?" + q, token);
-        JsonNode root = new ObjectMapper().readTree(response.body());
-        if (response.statusCode() != 200) {
-            System.err.println("engagement: " + response.statusCode() + ": " + root.path("error").asText(response.body()));
-            return 1;
-        }
-        if (json) {
-            System.out.println(response.body());
-            return 0;
-        }
-        print(root);
-        return 0;
+        return instance.ask("/v1/engagement?" + q, QueryCommand::print);
     }
 
     /** Adds {@code key=value} pairs as query parameters; false (after saying why) when one has no '='. */
@@ -92,15 +68,6 @@ final class QueryCommand implements Callable<Integer> {
             q.add(enc(w.substring(0, eq)) + "=" + enc(w.substring(eq + 1)));
         }
         return true;
-    }
-
-    /** GETs a URL, with the bearer token when there is one. */
-    static HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
-        if (token != null && !token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void print(JsonNode root) {

@@ -1,12 +1,11 @@
 package dev.engagement.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -40,15 +39,8 @@ final class QueryReleasesCommand implements Callable<Integer> {
     @Option(names = "--where", description = "A filter, dimension=v1,v2 (repeatable).")
     List<String> where = new ArrayList<>();
 
-    @Option(names = "--url", defaultValue = "http://localhost:8080", description = "The instance (default ${DEFAULT-VALUE}).")
-    String url;
-
-    @Option(names = "--json", description = "Print the raw JSON answer.")
-    boolean json;
-
-    @Option(names = "--token", defaultValue = "${env:ENGAGEMENT_HTTP_TOKEN}",
-        description = "Bearer token of the instance (default: $ENGAGEMENT_HTTP_TOKEN).")
-    String token;
+    @Mixin
+    InstanceOptions instance;
 
     @Override
     public Integer call() throws Exception {
@@ -69,18 +61,7 @@ final class QueryReleasesCommand implements Callable<Integer> {
             || !QueryCommand.addPairs(q, where, "--where", "dimension=value[,value]")) {
             return 2;
         }
-        HttpResponse<String> response = QueryCommand.get(url + "/v1/releases?" + q, token);
-        JsonNode root = new ObjectMapper().readTree(response.body());
-        if (response.statusCode() != 200) {
-            System.err.println("engagement: " + response.statusCode() + ": " + root.path("error").asText(response.body()));
-            return 1;
-        }
-        if (json) {
-            System.out.println(response.body());
-        } else {
-            print(root);
-        }
-        return 0;
+        return instance.ask("/v1/releases?" + q, QueryReleasesCommand::print);
     }
 
     private static void print(JsonNode root) {

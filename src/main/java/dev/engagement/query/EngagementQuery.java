@@ -80,13 +80,13 @@ public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics,
             throw new BadQueryException("the range has " + days + " days; the maximum is " + limits.maxRangeDays());
         }
         Set<Metric> metrics = EnumSet.noneOf(Metric.class);
-        List<String> metricNames = list(params.get("metrics"));
+        List<String> metricNames = commaSeparated(params.get("metrics"));
         if (metricNames.isEmpty()) {
             metrics.addAll(List.of(Metric.DAU, Metric.WAU, Metric.MAU, Metric.ER, Metric.ER_SMOOTHED));
         } else {
             metricNames.forEach(m -> metrics.add(Metric.parse(m)));
         }
-        List<String> groupBy = new ArrayList<>(new LinkedHashSet<>(list(params.get("groupBy"))));
+        List<String> groupBy = new ArrayList<>(new LinkedHashSet<>(commaSeparated(params.get("groupBy"))));
         for (String g : groupBy) {
             if (!dimensions.contains(g)) {
                 throw new BadQueryException("unknown groupBy dimension '" + g + "' (dimensions: " + dimensions + ")");
@@ -101,7 +101,7 @@ public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics,
                 throw new BadQueryException("unknown parameter or dimension '" + e.getKey() + "' (dimensions: "
                     + dimensions + "; parameters: from, to, metrics, groupBy)");
             }
-            List<String> values = list(e.getValue());
+            List<String> values = commaSeparated(e.getValue());
             if (values.isEmpty()) {
                 throw new BadQueryException("filter '" + e.getKey() + "' has no values");
             }
@@ -125,7 +125,8 @@ public record EngagementQuery(LocalDate from, LocalDate to, Set<Metric> metrics,
         }
     }
 
-    private static List<String> list(List<String> raw) {
+    /** A parameter's values, each split at commas, trimmed, empty ones left out. */
+    static List<String> commaSeparated(List<String> raw) {
         List<String> out = new ArrayList<>();
         if (raw != null) {
             for (String v : raw) {

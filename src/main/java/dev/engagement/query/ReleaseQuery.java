@@ -76,7 +76,7 @@ public record ReleaseQuery(String dimension, List<String> versions, int fromAge,
             throw new BadQueryException("unknown release dimension '" + dimension + "' (dimensions: " + dimensions
                 + "; name one with 'dimension', or set engagement.release.dimension)");
         }
-        List<String> versions = new ArrayList<>(new LinkedHashSet<>(list(params.get("versions"))));
+        List<String> versions = new ArrayList<>(new LinkedHashSet<>(EngagementQuery.commaSeparated(params.get("versions"))));
         if (params.containsKey("versions") && versions.isEmpty()) {
             throw new BadQueryException("'versions' names no version (leave it out for the newest "
                 + DEFAULT_VERSIONS + ")");
@@ -106,7 +106,7 @@ public record ReleaseQuery(String dimension, List<String> versions, int fromAge,
             }
         }
         Set<ReleaseMetric> metrics = EnumSet.noneOf(ReleaseMetric.class);
-        List<String> metricNames = list(params.get("metrics"));
+        List<String> metricNames = EngagementQuery.commaSeparated(params.get("metrics"));
         if (metricNames.isEmpty()) {
             metrics.addAll(EnumSet.allOf(ReleaseMetric.class));
         } else {
@@ -148,7 +148,7 @@ public record ReleaseQuery(String dimension, List<String> versions, int fromAge,
                 throw new BadQueryException("unknown parameter or dimension '" + key + "' (dimensions: " + dimensions
                     + "; parameters: dimension, versions, ages, metrics, compareAge, release.<version>)");
             }
-            List<String> values = list(e.getValue());
+            List<String> values = EngagementQuery.commaSeparated(e.getValue());
             if (values.isEmpty()) {
                 throw new BadQueryException("filter '" + key + "' has no values");
             }
@@ -188,20 +188,5 @@ public record ReleaseQuery(String dimension, List<String> versions, int fromAge,
                 + EngagementQuery.LAST_DATE + ", got " + d);
         }
         return d;
-    }
-
-    private static List<String> list(List<String> raw) {
-        List<String> out = new ArrayList<>();
-        if (raw != null) {
-            for (String v : raw) {
-                for (String part : v.split(",", -1)) {
-                    String t = part.trim();
-                    if (!t.isEmpty()) {
-                        out.add(t);
-                    }
-                }
-            }
-        }
-        return out;
     }
 }
