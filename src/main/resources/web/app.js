@@ -117,27 +117,7 @@
     const data = [xs];
     const series = [{}];
     const bands = [];
-    groups.forEach((g, gi) => {
-      const color = COLORS[gi % COLORS.length];
-      const value = (r, f) => (r && r[metric] ? r[metric][f] : null);
-      const base = data.length;
-      data.push(g.rows.map((r) => (r && r.complete ? value(r, 'estimate') : null)));
-      data.push(g.rows.map((r, i) => {
-        // Incomplete days, dashed; joined to their complete neighbours so the line is unbroken.
-        const near = (j) => g.rows[j] && !g.rows[j].complete;
-        return r && (!r.complete || near(i - 1) || near(i + 1)) ? value(r, 'estimate') : null;
-      }));
-      data.push(g.rows.map((r) => value(r, 'lower')));
-      data.push(g.rows.map((r) => value(r, 'upper')));
-      data.push(g.rows.map((r) => (r && r.lowSample ? value(r, 'estimate') : null)));
-      series.push({ label: g.label, stroke: color, width: 2, spanGaps: false });
-      series.push({ label: g.label + ' (incomplete)', stroke: color, width: 2, dash: [6, 4], spanGaps: false });
-      series.push({ label: g.label + ' lower', stroke: 'transparent', points: { show: false } });
-      series.push({ label: g.label + ' upper', stroke: 'transparent', points: { show: false } });
-      series.push({ label: g.label + ' (low sample)', stroke: '#888', paths: () => null,
-        points: { show: true, size: 9, width: 2, stroke: '#888', fill: '#fff' } });
-      bands.push({ series: [base + 3, base + 2], fill: color + '26' });
-    });
+    groups.forEach((g, gi) => ui.addLine({ data, series, bands }, g.rows, g.label, gi, metric));
     mainChart = draw($('main'), mainChart, {
       title: '', height: 340, series, bands, axes: axes(isRatio(metric)),
       scales: { x: { time: true } }, cursor: { sync: { key: 'engagement' } },

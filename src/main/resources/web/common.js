@@ -121,6 +121,33 @@ window.EngagementUi = (function () {
     return new uPlot(Object.assign({ width }, options), data, element);
   }
 
+  /**
+   * Adds one line to a chart's {data, series, bands}: the metric's estimate over rows (solid where
+   * complete; dashed where not, joined to its complete neighbours so the line is unbroken), its ~95 %
+   * band, and hollow grey marks on low-sample rows. lineOptions are merged into the two line series.
+   */
+  function addLine(chart, rows, label, index, metric, lineOptions) {
+    const color = COLORS[index % COLORS.length];
+    const value = (r, f) => (r && r[metric] ? r[metric][f] : null);
+    const base = chart.data.length;
+    chart.data.push(rows.map((r) => (r && r.complete ? value(r, 'estimate') : null)));
+    chart.data.push(rows.map((r, i) => {
+      const near = (j) => rows[j] && !rows[j].complete;
+      return r && (!r.complete || near(i - 1) || near(i + 1)) ? value(r, 'estimate') : null;
+    }));
+    chart.data.push(rows.map((r) => value(r, 'lower')));
+    chart.data.push(rows.map((r) => value(r, 'upper')));
+    chart.data.push(rows.map((r) => (r && r.lowSample ? value(r, 'estimate') : null)));
+    chart.series.push(Object.assign({ label, stroke: color, width: 2, spanGaps: false }, lineOptions));
+    chart.series.push(Object.assign({ label: label + ' (incomplete)', stroke: color, width: 2, dash: [6, 4],
+      spanGaps: false }, lineOptions));
+    chart.series.push({ label: label + ' lower', stroke: 'transparent', points: { show: false } });
+    chart.series.push({ label: label + ' upper', stroke: 'transparent', points: { show: false } });
+    chart.series.push({ label: label + ' (low sample)', stroke: '#888', paths: () => null,
+      points: { show: true, size: 9, width: 2, stroke: '#888', fill: '#fff' } });
+    chart.bands.push({ series: [base + 3, base + 2], fill: color + '26' });
+  }
+
   /** One swatch per series label (the charts' own legends would list the band and marker series too). */
   function legend(element, labels, note) {
     element.innerHTML = '';
@@ -137,5 +164,5 @@ window.EngagementUi = (function () {
   }
 
   return { COLORS, params, token, $, api, showError, isoDay, addDays, filtersFromUrl, buildFilters, readFilters,
-    setFilters, writeUrl, link, refreshStatus, draw, legend };
+    setFilters, writeUrl, link, refreshStatus, draw, addLine, legend };
 })();

@@ -5,7 +5,7 @@
   'use strict';
 
   const ui = window.EngagementUi;
-  const { COLORS, params, $, api, showError } = ui;
+  const { params, $, api, showError } = ui;
   const LABELS = { er: 'ER', er_smoothed: 'smoothed ER', dau: 'DAU', mau: 'MAU', uptake: 'uptake' };
   const TITLES = { er: 'Engagement ratio (DAU / MAU)', er_smoothed: 'Smoothed engagement ratio',
     dau: 'Daily active clients', uptake: 'Uptake: share of all DAU on the version' };
@@ -203,27 +203,8 @@
     const data = [ages];
     const series = [{ label: 'day' }];
     const bands = [];
-    versions.forEach((v, vi) => {
-      const color = COLORS[vi % COLORS.length];
-      const value = (r, f) => (r && r[metric] ? r[metric][f] : null);
-      const base = data.length;
-      data.push(v.rows.map((r) => (r && r.complete ? value(r, 'estimate') : null)));
-      data.push(v.rows.map((r, i) => {
-        const near = (j) => v.rows[j] && !v.rows[j].complete;
-        return r && (!r.complete || near(i - 1) || near(i + 1)) ? value(r, 'estimate') : null;
-      }));
-      data.push(v.rows.map((r) => value(r, 'lower')));
-      data.push(v.rows.map((r) => value(r, 'upper')));
-      data.push(v.rows.map((r) => (r && r.lowSample ? value(r, 'estimate') : null)));
-      series.push({ label: v.label, stroke: color, width: 2, spanGaps: false, points: { show: false } });
-      series.push({ label: v.label + ' (incomplete)', stroke: color, width: 2, dash: [6, 4], spanGaps: false,
-        points: { show: false } });
-      series.push({ label: v.label + ' lower', stroke: 'transparent', points: { show: false } });
-      series.push({ label: v.label + ' upper', stroke: 'transparent', points: { show: false } });
-      series.push({ label: v.label + ' (low sample)', stroke: '#888', paths: () => null,
-        points: { show: true, size: 9, width: 2, stroke: '#888', fill: '#fff' } });
-      bands.push({ series: [base + 3, base + 2], fill: color + '26' });
-    });
+    versions.forEach((v, vi) => ui.addLine({ data, series, bands }, v.rows, v.label, vi, metric,
+      { points: { show: false } }));
     chart = ui.draw($('main'), chart, {
       height: 360, series, bands, scales: { x: { time: false } }, legend: { show: false },
       axes: [{ label: 'days since release', values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? t : '')) },
