@@ -7,6 +7,7 @@ import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.testing.AppProcess;
 import dev.engagement.testing.KafkaTestUtils;
 import dev.engagement.testing.Poll;
+import dev.engagement.testing.TestConfigs;
 import dev.engagement.testing.TestData;
 import dev.engagement.topology.EngagementTopology;
 
@@ -181,21 +182,7 @@ class LoadIT {
     }
 
     private Properties properties(EmbeddedKafka kafka, String instance, int port) {
-        Properties p = new Properties();
-        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        p.setProperty("application.id", APP);
-        p.setProperty("application.server", "127.0.0.1:" + port);
-        p.setProperty("num.standby.replicas", "1");
-        p.setProperty("session.timeout.ms", "6000");
-        p.setProperty("heartbeat.interval.ms", "1000");
-        p.setProperty("state.dir", dir.resolve(instance).toString());
-        p.setProperty("commit.interval.ms", "300");
-        p.setProperty("engagement.dimensions", "channel,os");
-        p.setProperty("engagement.topic.pings", APP + "-pings");
-        p.setProperty("engagement.topic.partitions", Integer.toString(PARTITIONS));
-        p.setProperty("engagement.http.bind", "127.0.0.1");
-        p.setProperty("engagement.http.port", Integer.toString(port));
-        return p;
+        return TestConfigs.peer(kafka.bootstrapServers(), APP, dir.resolve(instance), PARTITIONS, port);
     }
 
     /** Both instances active for some partitions, and every partition with a standby elsewhere. */

@@ -3,6 +3,7 @@ package dev.engagement.testing;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * The settings an integration test starts an instance with: the test's broker, its own topics named
@@ -28,6 +29,22 @@ public final class TestConfigs {
         if (partitions > 0) {
             p.put("engagement.topic.partitions", Integer.toString(partitions));
         }
+        return p;
+    }
+
+    /**
+     * One of several instances of {@code app} that answer for each other: {@link #instance} plus its
+     * HTTP address ({@code application.server}, on 127.0.0.1), a standby replica of every task, and a
+     * 6 s session so that a killed one is noticed quickly. As properties, for {@code run}'s file too.
+     */
+    public static Properties peer(String bootstrap, String app, Path stateDir, int partitions, int port) {
+        Properties p = new Properties();
+        p.putAll(instance(bootstrap, app, stateDir, partitions));
+        p.setProperty("application.server", "127.0.0.1:" + port);
+        p.setProperty("engagement.http.port", Integer.toString(port));
+        p.setProperty("num.standby.replicas", "1");
+        p.setProperty("session.timeout.ms", "6000");
+        p.setProperty("heartbeat.interval.ms", "1000");
         return p;
     }
 }
