@@ -83,30 +83,11 @@ final class QueryCommand implements Callable<Integer> {
         for (JsonNode row : root.path("rows")) {
             StringBuilder line = new StringBuilder(String.format("%-10s", row.path("day").asText()));
             groupNames.forEach(g -> line.append(String.format(" %-14s", row.path("group").path(g).asText())));
-            for (String m : metricNames) {
-                JsonNode v = row.path(m);
-                boolean ratio = m.startsWith("er");
-                line.append(String.format(ratio ? " %8.3f [%7.3f, %7.3f]" : " %8.0f [%7.0f, %7.0f]",
-                    v.path("estimate").asDouble(), v.path("lower").asDouble(), v.path("upper").asDouble()));
-            }
-            List<String> flags = new ArrayList<>();
-            if (row.path("lowSample").asBoolean()) {
-                flags.add("low-sample");
-            }
-            if (!row.path("complete").asBoolean()) {
-                flags.add("incomplete");
-            }
-            line.append("  ").append(String.join(",", flags));
+            metricNames.forEach(m -> line.append(AnswerTable.estimate(row.path(m), m.startsWith("er"))));
+            line.append(AnswerTable.flags(row));
             System.out.println(line);
         }
-        if (!root.path("complete").asBoolean()) {
-            System.out.println("(incomplete: window before the data starts, a day within grace, or partitions unread: "
-                + root.path("partitions").path("answered").asInt() + "/" + root.path("partitions").path("total").asInt() + ")");
-        }
-        if (!root.path("partitions").path("standby").isEmpty()) {
-            System.out.println("(partitions " + root.path("partitions").path("standby")
-                + " read from a standby: their open days are as of their last commit, up to one commit interval old)");
-        }
+        AnswerTable.printNotes(root);
     }
 
     static String enc(String s) {

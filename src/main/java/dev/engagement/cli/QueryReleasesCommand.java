@@ -27,7 +27,7 @@ final class QueryReleasesCommand implements Callable<Integer> {
     @Option(names = "--metrics", description = "dau,mau,er,er_smoothed,uptake (default: all).")
     String metrics;
 
-    @Option(names = "--compare-age", description = "Age of the comparison (default: the newer version's age, within --ages).")
+    @Option(names = "--compare-age", description = "Age of the comparison (default: the newer version's age on its newest complete day, within --ages).")
     Integer compareAge;
 
     @Option(names = "--dimension", description = "The release dimension (default: the instance's engagement.release.dimension).")
@@ -81,14 +81,7 @@ final class QueryReleasesCommand implements Callable<Integer> {
             StringBuilder line = new StringBuilder(String.format("%-12s %4d %-10s", row.path("version").asText(),
                 row.path("age").asInt(), row.path("day").asText()));
             metricNames.forEach(m -> line.append(value(m, row.path(m))));
-            List<String> flags = new ArrayList<>();
-            if (row.path("lowSample").asBoolean()) {
-                flags.add("low-sample");
-            }
-            if (!row.path("complete").asBoolean()) {
-                flags.add("incomplete");
-            }
-            line.append("  ").append(String.join(",", flags));
+            line.append(AnswerTable.flags(row));
             System.out.println(line);
         }
         JsonNode c = root.path("comparison");
@@ -107,19 +100,10 @@ final class QueryReleasesCommand implements Callable<Integer> {
                     m.path("significant").asBoolean() ? ", significant" : ", not significant");
             });
         }
-        if (!root.path("complete").asBoolean()) {
-            System.out.println("(incomplete: a window before the data starts, a day within grace, or partitions unread: "
-                + root.path("partitions").path("answered").asInt() + "/" + root.path("partitions").path("total").asInt() + ")");
-        }
-        if (!root.path("partitions").path("standby").isEmpty()) {
-            System.out.println("(partitions " + root.path("partitions").path("standby")
-                + " read from a standby: their open days are as of their last commit, up to one commit interval old)");
-        }
+        AnswerTable.printNotes(root);
     }
 
     private static String value(String metric, JsonNode v) {
-        boolean ratio = metric.startsWith("er") || metric.equals("uptake");
-        return String.format(ratio ? " %8.3f [%7.3f, %7.3f]" : " %8.0f [%7.0f, %7.0f]",
-            v.path("estimate").asDouble(), v.path("lower").asDouble(), v.path("upper").asDouble());
+        return AnswerTable.estimate(v, metric.startsWith("er") || metric.equals("uptake"));
     }
 }
