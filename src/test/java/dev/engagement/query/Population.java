@@ -82,6 +82,12 @@ final class Population {
 
     /** Exact distinct clients of segments matching the filter over days {@code from..to}. */
     Set<String> clients(Predicate<List<String>> filter, int from, int to) {
+        return clients(exact, filter, from, to);
+    }
+
+    /** Exact distinct clients, in {@code exact} (per segment, per day), of matching segments over days {@code from..to}. */
+    static Set<String> clients(Map<List<String>, Map<Integer, Set<String>>> exact, Predicate<List<String>> filter,
+                               int from, int to) {
         Set<String> out = new HashSet<>();
         exact.forEach((segment, byDay) -> {
             if (filter.test(segment)) {

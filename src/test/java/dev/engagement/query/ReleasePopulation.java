@@ -83,17 +83,7 @@ final class ReleasePopulation {
 
     /** Exact distinct clients of segments matching the filter over days {@code from..to}. */
     Set<String> clients(Predicate<List<String>> filter, int from, int to) {
-        Set<String> out = new HashSet<>();
-        exact.forEach((segment, byDay) -> {
-            if (filter.test(segment)) {
-                byDay.forEach((day, ids) -> {
-                    if (day >= from && day <= to) {
-                        out.addAll(ids);
-                    }
-                });
-            }
-        });
-        return out;
+        return Population.clients(exact, filter, from, to);
     }
 
     /** An engagement source over these partitions, as {@code QueryService.queryAllGroups} answers. */
