@@ -125,7 +125,9 @@ class CrashIT {
                 resumedMillis);
             // Static membership: the restarted member takes its partitions back at once, where a new
             // member would wait out the dead one's session (45 s by default, not shortened here).
-            assertThat(resumedMillis).as("ms from restart to the first folded ping").allMatch(ms -> ms <= 10_000);
+            // Measured 3.4-6.7 s (JVM start included); the bound sits far from both: a loaded machine
+            // may slow a start several times, and only a lost membership reaches 45 s.
+            assertThat(resumedMillis).as("ms from restart to the first folded ping").allMatch(ms -> ms <= 30_000);
             awaitCommitted(name + "-crashed", crashPings);
             Map<String, String> after = downstreamStable(crashedConfig.sketchesTopic());
             assertThat(after.keySet()).isEqualTo(reference.keySet());

@@ -62,14 +62,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code mvn verify -Dit.test=LoadIT -Dload.seconds=60}).
  *
  * <p>Run 1, both instances up: no 5xx, every answer complete and equal to the answer before the
- * load, and every health check answered within 100 ms, or within twice what the machine's own
- * stalls cost a bare control server (see {@link HealthProbe#slow}). Run 2, the same
- * with one instance killed (SIGKILL) a third of the way through: the dead instance's clients move
- * to the survivor; no 5xx; every answer still complete and equal to the reference (every partition
- * has a standby on the survivor, so no answer may lack one); the survivor keeps answering and its
- * health checks stay within 100 ms; once the group has noticed, the survivor owns every partition
- * and answers as before. Each run prints its throughput, query p50/p99, the health checks' p50/p99/max
- * per instance and for a {@link Control}, and the load average.
+ * load, every health check answered with the right status, and the health checks not waiting like
+ * queries (see {@link HealthProbe#waitedLikeQueries}). Run 2, the same with one instance killed
+ * (SIGKILL) a third of the way through: the dead instance's clients move to the survivor; no 5xx;
+ * every answer still complete and equal to the reference (every partition has a standby on the
+ * survivor, so no answer may lack one); the survivor keeps answering and its health checks still do
+ * not wait like queries; once the group has noticed, the survivor owns every partition and answers
+ * as before.
+ *
+ * <p>No assertion here is a fixed time: on these 2 shared cores one health check was seen at 121
+ * and 138 ms against a control's 40 ms, so a fixed 100 ms failed two clean runs in three. What
+ * must hold is relative to the same run: a health check never queues behind public queries, so it
+ * answers faster than the queries that do queue. {@code ApiServerLanesTest} proves the lanes
+ * themselves deterministically, with blocked queries. Each run prints its figures (throughput,
+ * query p50/p99, the health checks' p50/p99/max per instance and for a {@link Control}, the most
+ * queries seen waiting in a lane, and the load average) for the report, not for a threshold.
  */
 class LoadIT {
 
@@ -78,7 +85,12 @@ class LoadIT {
     private static final LocalDate FIRST = LocalDate.of(2026, 7, 1);
     /** 35 days: 28-day metrics are complete from day 27, and days up to 31 are past grace. */
     private static final int DAYS = 35;
-    private static final Duration HEALTH_LIMIT = Duration.ofMillis(100);
+    /**
+     * The floor of the health bound: a health check's p99 must stay under the same run's query p50,
+     * or under this when queries are faster (a check queued behind them would then lose little).
+     * Measured on these 2 cores under the full load: health p99 9-40 ms, max 121-181 ms.
+     */
+    private static final Duration HEALTH_FLOOR = Duration.ofMillis(250);
     /** One health check every 50 ms, a, b and the control in turn (see {@link HealthProbe}). */
     private static final Duration HEALTH_PERIOD = Duration.ofMillis(50);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -140,8 +152,11 @@ class LoadIT {
                 both.failures.assertNone("requests that got no answer");
                 both.incomplete.assertNone("complete:false answers while both instances are up");
                 both.wrong.assertNone("answers that differ from the reference");
-                both.health.slow().assertNone("health checks not answered within " + HEALTH_LIMIT.toMillis() + " ms ("
-                    + both.health.summary() + ")");
+                both.health.unanswered.assertNone("health checks not answered with their status");
+                both.health.waitedLikeQueries(both.queryMedian()).assertNone("health checks that waited like queries ("
+                    + both.health.summary() + "; query p50 " + both.queryMedian().toMillis() + " ms)");
+                assertThat(both.queriesWaited.get()).as("queries seen waiting in a query lane: the lanes were under load")
+                    .isPositive();
                 assertThat(both.answered(portA)).isPositive();
                 assertThat(both.answered(portB)).isPositive();
 
@@ -161,11 +176,14 @@ class LoadIT {
                 // Every partition has a standby on the survivor (waited for above): no answer may lack one.
                 kill.incomplete.assertNone("complete:false answers, with a standby of every partition");
                 kill.wrong.assertNone("answers that differ from the reference");
-                kill.health.slow().assertNone("health checks not answered within " + HEALTH_LIMIT.toMillis() + " ms ("
-                    + kill.health.summary() + ")");
+                kill.health.unanswered.assertNone("health checks not answered with their status");
+                kill.health.waitedLikeQueries(kill.queryMedian()).assertNone("health checks that waited like queries ("
+                    + kill.health.summary() + "; query p50 " + kill.queryMedian().toMillis() + " ms)");
                 assertThat(kill.answeredAfterKill.get()).as("the survivor's answers after the kill").isPositive();
+                // A survivor that stopped answering would be silent until the group noticed and the
+                // queue's 10 s wait ran out; measured silences: see the report line.
                 assertThat(kill.longestGapAfterKill()).as("the survivor's longest silence after the kill")
-                    .isLessThan(Duration.ofSeconds(3));
+                    .isLessThan(Duration.ofSeconds(ApiServer.QUEUE_WAIT_SECONDS / 2));
 
                 Poll.until("the survivor owns every partition and answers as before", Duration.ofSeconds(120),
                     () -> activeHosts(a) == 1 && QUERIES.stream().allMatch(q -> {
@@ -347,15 +365,15 @@ class LoadIT {
      * {@code /health/live} and {@code /health/ready}, each timed from the request's first byte to the
      * answer's last. One thread at a modest rate measures how long a check waits in the server, not
      * how long it queues behind a crowd of checks; a plain blocking connection, kept alive, keeps the
-     * client's own thread hops out of the figure. "Within 100 ms throughout" is asserted on every
-     * single check, not on a percentile. {@code live} must say 200 throughout; {@code ready} may say
-     * 503 (it does while the survivor's streams rebalance), but must say it in time.
+     * client's own thread hops out of the figure. Every check must be answered with its status:
+     * {@code live} says 200 throughout; {@code ready} may say 503 (it does while the survivor's
+     * streams rebalance). Their times are judged against the run's queries ({@link #waitedLikeQueries}).
      */
     private static final class HealthProbe implements Runnable {
         final Instances instances;
         final AtomicBoolean running = new AtomicBoolean(true);
-        /** Checks over the limit, with their time: judged against the control at the end ({@link #slow}). */
-        final ConcurrentLinkedQueue<Map.Entry<Long, String>> overLimit = new ConcurrentLinkedQueue<>();
+        /** Checks that got no answer, or a wrong status. */
+        final Findings unanswered = new Findings();
         final Map<Integer, ConcurrentLinkedQueue<Long>> nanos = new ConcurrentHashMap<>();
         final Thread thread = new Thread(this, "load-health-probe");
         long started;
@@ -386,15 +404,6 @@ class LoadIT {
             }
         }
 
-        /** Untimed checks, so that the first timed one does not pay for class loading. */
-        void warmUp() {
-            for (int i = 0; i < 20; i++) {
-                request(instances.a);
-                request(instances.b);
-                request(instances.control);
-            }
-        }
-
         private void check(int port, String path) {
             long start = System.nanoTime();
             int status = request(port, path);
@@ -404,10 +413,18 @@ class LoadIT {
             }
             nanos.computeIfAbsent(port, p -> new ConcurrentLinkedQueue<>()).add(took);
             boolean answered = status == 200 || (status == 503 && path.equals("/health/ready"));
-            if (port != instances.control && (!answered || took > HEALTH_LIMIT.toNanos())) {
-                overLimit.add(Map.entry(answered ? took : Long.MAX_VALUE, (port == instances.a ? "a" : "b") + path
-                    + " at +" + (start - started) / 1_000_000 + " ms (" + LocalTime.now() + "): "
-                    + status + " in " + took / 1_000_000 + " ms"));
+            if (port != instances.control && !answered) {
+                unanswered.add((port == instances.a ? "a" : "b") + path + " at +" + (start - started) / 1_000_000
+                    + " ms (" + LocalTime.now() + "): " + status + " in " + took / 1_000_000 + " ms");
+            }
+        }
+
+        /** Untimed checks, so that the first timed one does not pay for class loading. */
+        void warmUp() {
+            for (int i = 0; i < 20; i++) {
+                request(instances.a);
+                request(instances.b);
+                request(instances.control);
             }
         }
 
@@ -434,21 +451,20 @@ class LoadIT {
         }
 
         /**
-         * The checks that were not answered within the limit, beyond the machine's own stalls: a
-         * check counts when it got a wrong status, or took over {@link #HEALTH_LIMIT} and over twice
-         * the longest check of the control (a bare server in this JVM, on the same two loaded cores)
-         * in the same run. On these 2 cores, with 64 clients, two instances and a broker, the control
-         * itself was seen at 107–133 ms and an instance's health at 109–181 ms at load averages 7–12;
-         * a health check queued behind public queries (the bug this guards against) waits seconds.
-         * {@code ApiServerLanesTest} checks the lanes themselves deterministically.
+         * The instances whose health checks waited like queries: a p99 over the same run's query
+         * p50 (or over {@link #HEALTH_FLOOR}, whichever is larger). A health check queued behind
+         * public queries (the bug this guards against) waits as a query does, behind up to 56
+         * others; one answered on the front threads takes a few ms, and a loaded machine's stalls
+         * (seen up to 181 ms at load averages 7-12) touch single checks, not the p99 of a hundred.
          */
-        Findings slow() {
-            long controlMax = nanos.getOrDefault(instances.control, new ConcurrentLinkedQueue<>()).stream()
-                .mapToLong(Long::longValue).max().orElse(0);
+        Findings waitedLikeQueries(Duration queryMedian) {
+            long bound = Math.max(HEALTH_FLOOR.toNanos(), queryMedian.toNanos());
             Findings slow = new Findings();
-            for (Map.Entry<Long, String> check : overLimit) {
-                if (check.getKey() > 2 * controlMax) {
-                    slow.add(check.getValue());
+            for (int port : new int[] {instances.a, instances.b}) {
+                List<Long> sorted = new ArrayList<>(nanos.getOrDefault(port, new ConcurrentLinkedQueue<>()));
+                Collections.sort(sorted);
+                if (!sorted.isEmpty() && percentile(sorted, 0.99) * 1e6 > bound) {
+                    slow.add((port == instances.a ? "a" : "b") + ": " + figures(port));
                 }
             }
             return slow;
@@ -484,6 +500,8 @@ class LoadIT {
         final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
         final Map<Integer, AtomicLong> answeredBy = new ConcurrentHashMap<>();
         final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        /** The most queries seen waiting in instance a's query lane. */
+        final AtomicLong queriesWaited = new AtomicLong();
         final Findings failures = new Findings();
         final Findings wrong = new Findings();
         final ConcurrentLinkedQueue<Long> survivorAnswersAt = new ConcurrentLinkedQueue<>();
@@ -525,13 +543,46 @@ class LoadIT {
                 Poll.until("a third of the run", length, () -> System.nanoTime() >= at);
                 atAThird.run();
             }
+            Thread lanes = new Thread(() -> sampleLanes(deadline), "load-lane-sampler");
+            lanes.start();
             for (Thread t : threads) {
                 t.join();
             }
             ended = System.nanoTime();
             health.running.set(false);
             health.thread.join();
+            lanes.join();
             loadAfter = loadAverage();
+        }
+
+        /**
+         * Reads instance a's {@code /metrics} every 200 ms for the most queries waiting in its query
+         * lane: evidence that the health checks were answered while queries queued.
+         */
+        private void sampleLanes(long deadline) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    HttpResponse<String> r = Client.get(instances.a, "/metrics");
+                    for (String line : r.body().split("\n")) {
+                        if (line.startsWith("engagement_http_waiting_requests{") && line.contains("lane=\"query\"")) {
+                            double waiting = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                            queriesWaited.accumulateAndGet((long) waiting, Math::max);
+                        }
+                    }
+                    Thread.sleep(200);
+                } catch (IOException | NumberFormatException e) {
+                    // a sample lost: the next one counts
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        /** The median latency of the run's answered queries. */
+        Duration queryMedian() {
+            List<Long> sorted = new ArrayList<>(latencies);
+            Collections.sort(sorted);
+            return Duration.ofNanos((long) (percentile(sorted, 0.50) * 1e6));
         }
 
         private void load(int client, long deadline) {
@@ -639,7 +690,8 @@ class LoadIT {
                 name, clients, seconds, sorted.size(), sorted.size() / seconds, answered(instances.a),
                 answered(instances.b), percentile(sorted, 0.50), percentile(sorted, 0.99), percentile(sorted, 1.0),
                 new TreeMap<>(statuses), incomplete.count(), fromStandby.get(), cutOffByKill.get());
-            System.out.printf("LoadIT [%s]: health %s%n", name, health.summary());
+            System.out.printf("LoadIT [%s]: health %s; at most %d queries seen waiting in a's query lane%n", name,
+                health.summary(), queriesWaited.get());
             System.out.printf("LoadIT [%s]: load average before %s, after %s%n", name, loadBefore, loadAfter);
             if (atAThird != null) {
                 System.out.printf("LoadIT [%s]: the survivor answered %d queries after the kill; longest silence %d ms%n",
