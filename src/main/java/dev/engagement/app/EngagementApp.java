@@ -5,6 +5,7 @@ import dev.engagement.registry.ConfluentRegistryClient;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.store.BoundedRocksDbConfig;
+import dev.engagement.store.IncompatibleStateException;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
 
@@ -90,10 +91,18 @@ public final class EngagementApp implements AutoCloseable {
      * that a transient outage heals itself with nothing lost (the task resumes from its last
      * commit); but after {@value #MAX_THREAD_REPLACEMENTS} failures within ten minutes, stop the
      * client: the instance reports itself dead and {@code run} exits non-zero. An authentication
-     * failure (refused credentials, an untrusted certificate) stops the client at once: a
-     * replacement would be refused in the same way.
+     * failure (refused credentials, an untrusted certificate) or stored state these settings cannot
+     * read ({@link IncompatibleStateException}) stops the client at once: a replacement would stop
+     * in the same way.
      */
     private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+        IncompatibleStateException incompatible = IncompatibleStateException.in(e);
+        if (incompatible != null) {
+            // The stored state cannot be read under these settings: a new thread would stop the same way.
+            fatal = incompatible;
+            LOG.error("stopping: {}", incompatible.getMessage());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
         if (authenticationFailure(e) != null) {
             // Refused credentials or an untrusted certificate: a new thread would be refused the same way.
             fatal = e;

@@ -13,6 +13,7 @@ import dev.engagement.query.Releases;
 import dev.engagement.query.ServedQueries;
 import dev.engagement.query.WatchedSegments;
 import dev.engagement.registry.SchemaRegistry;
+import dev.engagement.store.Layouts;
 import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
 
@@ -34,7 +35,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -182,6 +185,17 @@ public final class EngagementService implements AutoCloseable {
                 + " are complete:false until the new ones are read), no day is final before every partition has"
                 + " closed it, and Kafka Streams gives the new partitions tasks at its next rebalance");
         }
+        s.put("dimensions", config.dimensionNames());
+        // The lists the stored days were written under: a day in two spans holds sketches of both.
+        List<Map<String, Object>> layouts = new ArrayList<>();
+        for (Layouts.Span span : queries.localLayouts()) {
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("dimensions", span.dimensions());
+            l.put("from", span.fromDay() < 0 ? null : Days.toDate(span.fromDay()).toString());
+            l.put("until", span.untilDay() < 0 ? null : Days.toDate(span.untilDay()).toString());
+            layouts.add(l);
+        }
+        s.put("layouts", layouts);
         extraStatus.forEach((name, supplier) -> s.put(name, supplier.get()));
         return s;
     }

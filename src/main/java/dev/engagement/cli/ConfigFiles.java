@@ -26,7 +26,9 @@ import java.util.Set;
  * (an Engagement key, since one exists); a double underscore stands for a dash
  * ({@code ENGAGEMENT_SCHEMA__REGISTRY_URL} sets {@code engagement.schema-registry.url});
  * {@code ENGAGEMENT_WATCH_<NAME>} sets {@code engagement.watch.<name>}, the name lower-cased with its
- * underscores kept ({@code __} is a dash there too). A variable
+ * underscores kept ({@code __} is a dash there too); {@code ENGAGEMENT_DIMENSION_<NAME>_MAX__VALUES}
+ * sets {@code engagement.dimension.<name>.max-values}, the name lower-cased with its underscores kept
+ * ({@code ATTRIBUTES_<KEY>} is {@code attributes.<key>}). A variable
  * that maps to neither an Engagement setting nor a Kafka setting is an error, to catch typos.
  */
 final class ConfigFiles {
@@ -34,6 +36,10 @@ final class ConfigFiles {
     static final String ENV_PREFIX = "ENGAGEMENT_";
     /** After {@link #ENV_PREFIX}, lower-cased: a watched segment, {@code engagement.watch.<name>}. */
     private static final String WATCH_ENV = "watch_";
+    /** After {@link #ENV_PREFIX}, lower-cased: a dimension's cap, {@code engagement.dimension.<name>.max-values}. */
+    private static final String DIMENSION_ENV = "dimension_";
+    private static final String MAX_VALUES_ENV = "_max__values";
+    private static final String ATTRIBUTES_ENV = "attributes_";
 
     private ConfigFiles() {
     }
@@ -115,6 +121,16 @@ final class ConfigFiles {
         if (rest.startsWith(WATCH_ENV)) {
             // A watch's name keeps its underscores (ENGAGEMENT_WATCH_RELEASE_LINUX: engagement.watch.release_linux).
             return Watch.PREFIX + rest.substring(WATCH_ENV.length()).replace("__", "-");
+        }
+        if (rest.startsWith(DIMENSION_ENV) && rest.endsWith(MAX_VALUES_ENV)
+            && rest.length() > DIMENSION_ENV.length() + MAX_VALUES_ENV.length()) {
+            // A dimension's name keeps its underscores (ENGAGEMENT_DIMENSION_APP_VERSION_MAX__VALUES:
+            // engagement.dimension.app_version.max-values); attributes_KEY is attributes.KEY.
+            String name = rest.substring(DIMENSION_ENV.length(), rest.length() - MAX_VALUES_ENV.length());
+            if (name.startsWith(ATTRIBUTES_ENV)) {
+                name = "attributes." + name.substring(ATTRIBUTES_ENV.length());
+            }
+            return EngagementConfig.PREFIX + "dimension." + name + ".max-values";
         }
         String key = rest.replace("__", "-").replace('_', '.');
         String ours = EngagementConfig.PREFIX + key;

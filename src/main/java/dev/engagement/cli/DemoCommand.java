@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -247,6 +248,11 @@ final class DemoCommand implements Callable<Integer> {
             stopped.countDown();
         }, "engagement-shutdown"));
 
+        AtomicBoolean failed = new AtomicBoolean();
+        service.app().onFailure(() -> {
+            failed.set(true);
+            stop.set(true);
+        });
         String url = "http://127.0.0.1:" + service.httpPort();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         System.out.println("Engagement is up: " + url);
@@ -277,7 +283,13 @@ final class DemoCommand implements Callable<Integer> {
                 : new FeedProgress(source, 0, false, System.currentTimeMillis());
             generate(dir, keep, progress, trains, producer, feed, stop);
         }
-        stopped.await();
+        while (!failed.get() && !stopped.await(200, TimeUnit.MILLISECONDS)) {
+            // until Ctrl-C, or the streams stop on an error
+        }
+        if (failed.get()) {
+            System.err.println("engagement: " + RunCommand.stoppedOnError(service.app().fatalError(), config));
+            return 1;
+        }
         return 0;
     }
 

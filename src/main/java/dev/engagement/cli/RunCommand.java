@@ -3,6 +3,7 @@ package dev.engagement.cli;
 import dev.engagement.app.EngagementApp;
 import dev.engagement.app.EngagementService;
 import dev.engagement.config.ConfigException;
+import dev.engagement.store.IncompatibleStateException;
 import dev.engagement.config.EngagementConfig;
 
 import picocli.CommandLine.Command;
@@ -58,11 +59,23 @@ final class RunCommand implements Callable<Integer> {
         System.out.println("Engagement is up: http://" + parsed.http().bind() + ":" + service.httpPort());
         stopped.await();
         if (failed.get()) {
-            String refused = AuthenticationFailures.describe(service.app().fatalError(), parsed.kafka());
-            System.err.println("engagement: " + (refused != null ? refused
-                : "the streams stopped on an error (see the log above); exiting"));
+            System.err.println("engagement: " + stoppedOnError(service.app().fatalError(), parsed));
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Why the streams stopped, in one line: refused credentials, state that these settings cannot
+     * read (what changed and what to do), or another error (logged above).
+     */
+    static String stoppedOnError(Throwable fatal, EngagementConfig config) {
+        String refused = AuthenticationFailures.describe(fatal, config.kafka());
+        if (refused != null) {
+            return refused;
+        }
+        IncompatibleStateException incompatible = IncompatibleStateException.in(fatal);
+        return incompatible != null ? incompatible.getMessage()
+            : "the streams stopped on an error (see the log above); exiting";
     }
 }

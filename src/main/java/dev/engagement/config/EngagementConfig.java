@@ -182,6 +182,15 @@ public record EngagementConfig(
             int cap = all.containsKey(capKey) ? integer(all, capKey, 0) : defaultCap;
             dimensions.add(new Dimension(name, cap));
         }
+        for (String key : all.keySet()) {
+            if (key.startsWith("engagement.dimension.") && key.endsWith(".max-values")
+                && !key.equals("engagement.dimension.max-values")) {
+                String name = key.substring("engagement.dimension.".length(), key.length() - ".max-values".length());
+                if (!names.contains(name)) {
+                    throw new ConfigException(key + ": '" + name + "' is not one of engagement.dimensions " + names);
+                }
+            }
+        }
         String releaseDimension = all.get("engagement.release.dimension");
         if (releaseDimension != null && dimensions.stream().noneMatch(d -> d.name().equals(releaseDimension))) {
             throw new ConfigException("engagement.release.dimension: '" + releaseDimension + "' is not one of"

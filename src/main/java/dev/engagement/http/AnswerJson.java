@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,6 +61,19 @@ final class AnswerJson {
         ArrayNode standby = partitions.putArray("standby");
         answer.standbyPartitions().forEach(standby::add);
         root.put("lowSampleThreshold", lowSampleThreshold);
+        if (!answer.notRecorded().isEmpty()) {
+            // Days whose sketches were written under a dimension list without a dimension asked about.
+            ObjectNode notRecorded = root.putObject("notRecorded");
+            List<String> reasons = new ArrayList<>();
+            answer.notRecorded().forEach((dim, days) -> {
+                ArrayNode list = notRecorded.putArray(dim);
+                days.forEach(d -> list.add(d.toString()));
+                reasons.add(dim + " was not recorded by some sketches of " + days.size() + " day(s) from "
+                    + days.get(0) + " to " + days.get(days.size() - 1));
+            });
+            root.put("reason", String.join("; ", reasons) + " (written under an earlier engagement.dimensions): "
+                + "a filter on it leaves them out, a group-by shows them as " + EngagementAnswer.NOT_RECORDED);
+        }
         ArrayNode rows = root.putArray("rows");
         for (EngagementAnswer.Row row : answer.rows()) {
             ObjectNode r = rows.addObject();
@@ -69,6 +84,10 @@ final class AnswerJson {
                 estimate(r.putObject(e.getKey().jsonName()), e.getValue());
             }
             r.put("lowSample", row.lowSample()).put("complete", row.complete());
+            if (!row.notRecorded().isEmpty()) {
+                ArrayNode missing = r.putArray("notRecorded");
+                row.notRecorded().forEach(missing::add);
+            }
         }
         root.put("tookMs", tookMs);
         return JSON.writeValueAsBytes(root);
@@ -140,6 +159,9 @@ final class AnswerJson {
                 continue;
             }
             d.put("distinctValues", dimension.distinctValues());
+            if (dimension.notRecorded()) {
+                d.put("notRecorded", true); // some of the 28 days' sketches were written without it
+            }
             for (DimensionsAnswer.Value v : dimension.values()) {
                 values.addObject().put("value", v.value()).put("clients", v.clients());
             }

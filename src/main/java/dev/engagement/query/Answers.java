@@ -9,6 +9,7 @@ import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.hll.Union;
 import org.apache.datasketches.memory.Memory;
 
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -59,7 +60,9 @@ public final class Answers {
         int closedThrough = Integer.MAX_VALUE;
         Set<Integer> answered = new TreeSet<>();
         List<Integer> standby = new ArrayList<>();
+        TreeMap<Integer, Set<String>> notRecorded = new TreeMap<>();
         for (PartitionAnswer part : sorted) {
+            part.notRecorded().forEach((day, dims) -> notRecorded.computeIfAbsent(day, d -> new TreeSet<>()).addAll(dims));
             answered.add(part.partition());
             if (part.standby()) {
                 standby.add(part.partition());
@@ -100,15 +103,26 @@ public final class Answers {
             }
             for (int d = from; d <= to; d++) {
                 EngagementAnswer.Row row = row(query, groupValues, group.getValue(), d);
+                Set<String> missing = new TreeSet<>();
+                notRecorded.subMap(d - lookback, true, d, true).values().forEach(missing::addAll);
                 boolean complete = allPartitions && dataStart != Integer.MAX_VALUE && d - lookback >= dataStart
-                    && d <= closedThrough;
+                    && d <= closedThrough && missing.isEmpty();
                 row = new EngagementAnswer.Row(row.group(), row.day(), row.metrics(), row.dauClients(),
-                    row.mauClients(), row.lowSample(), complete);
+                    row.mauClients(), row.lowSample(), complete, List.copyOf(missing));
                 allComplete &= complete;
                 rows.add(row);
             }
         }
-        return new EngagementAnswer(query, rows, partitions, answered.size(), allComplete, standby);
+        return new EngagementAnswer(query, rows, partitions, answered.size(), allComplete, standby,
+            byDimension(notRecorded));
+    }
+
+    /** Days by dimension not recorded, from dimensions by day. */
+    private static Map<String, List<LocalDate>> byDimension(Map<Integer, Set<String>> notRecorded) {
+        Map<String, List<LocalDate>> out = new TreeMap<>();
+        notRecorded.forEach((day, dims) -> dims.forEach(dim -> out.computeIfAbsent(dim, k -> new ArrayList<>())
+            .add(Days.toDate(day))));
+        return out;
     }
 
     private EngagementAnswer.Row row(EngagementQuery query, Map<String, String> group, Map<Integer, HllSketch> byDay, int d) {

@@ -107,14 +107,18 @@ public final class Dimensions {
                 continue;
             }
             EngagementQuery q = new EngagementQuery(day, day, Set.of(Metric.MAU), List.of(dimension), Map.of());
-            List<EngagementAnswer.Row> rows = new ArrayList<>(source.apply(q).rows());
+            EngagementAnswer answer = source.apply(q);
+            List<EngagementAnswer.Row> rows = new ArrayList<>(answer.rows());
+            // Sketches written without this dimension are no value of it: said, not listed.
+            rows.removeIf(r -> EngagementAnswer.NOT_RECORDED.equals(r.group().get(dimension)) && !r.notRecorded().isEmpty());
             rows.sort(Comparator.comparingDouble((EngagementAnswer.Row r) -> -r.metrics().get(Metric.MAU).estimate()));
             List<DimensionsAnswer.Value> values = new ArrayList<>();
             for (EngagementAnswer.Row r : rows.subList(0, Math.min(limit, rows.size()))) {
                 values.add(new DimensionsAnswer.Value(r.group().get(dimension),
                     Math.round(r.metrics().get(Metric.MAU).estimate())));
             }
-            out.add(new DimensionsAnswer.Dimension(dimension, rows.size(), values));
+            out.add(new DimensionsAnswer.Dimension(dimension, rows.size(), values,
+                answer.notRecorded().containsKey(dimension)));
         }
         return new DimensionsAnswer(day, out);
     }

@@ -23,11 +23,18 @@ public record DimensionsAnswer(LocalDate day, List<Dimension> dimensions) {
      * @param name           its name
      * @param distinctValues how many values it has on {@code day} (0 when there is no day)
      * @param values         its top values, most clients first (ties in the order the query gave them)
+     * @param notRecorded    some sketches of the 28 days were written under a dimension list without
+     *                       it: their clients are in no value
      */
-    public record Dimension(String name, int distinctValues, List<Value> values) {
+    public record Dimension(String name, int distinctValues, List<Value> values, boolean notRecorded) {
 
         public Dimension {
             values = List.copyOf(values);
+        }
+
+        /** A dimension every sketch of the 28 days recorded. */
+        public Dimension(String name, int distinctValues, List<Value> values) {
+            this(name, distinctValues, values, false);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.engagement.query;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One partition's part of an answer: for each (group, day) of the days read, the union of the
@@ -13,9 +14,17 @@ import java.util.Map;
  * @param unions        per group (values in groupBy order) and day, the union's bytes
  * @param standby       read from a store that does not see the live sketches (a standby replica, or
  *                      an active task still restoring): as of the last commit, not of now
+ * @param notRecorded   per day read, the dimensions of the query that some of the day's sketches
+ *                      were written without (days where all were recorded are absent)
  */
 public record PartitionAnswer(int partition, int closedThrough, int firstDay, Map<GroupDay, byte[]> unions,
-                              boolean standby) {
+                              boolean standby, Map<Integer, Set<String>> notRecorded) {
+
+    /** A partition's answer in which every day recorded every dimension the query uses. */
+    public PartitionAnswer(int partition, int closedThrough, int firstDay, Map<GroupDay, byte[]> unions,
+                           boolean standby) {
+        this(partition, closedThrough, firstDay, unions, standby, Map.of());
+    }
 
     /** A partition's answer read from its active task's live sketches. */
     public PartitionAnswer(int partition, int closedThrough, int firstDay, Map<GroupDay, byte[]> unions) {

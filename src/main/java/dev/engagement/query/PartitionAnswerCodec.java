@@ -10,13 +10,16 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * JSON form of partition answers between instances: sketches as base64 of their canonical bytes.
  * <pre>{"partitions":[{"partition":0,"closedThrough":20300,"firstDay":20270,"standby":false,
- *   "unions":[{"group":["DE"],"day":20301,"sketch":"AgEHDAMI..."}]}]}</pre>
- * An answer without {@code standby} (from an instance of an earlier version) reads as live.
+ *   "unions":[{"group":["DE"],"day":20301,"sketch":"AgEHDAMI..."}],"notRecorded":{"20290":["locale"]}}]}</pre>
+ * An answer without {@code standby} (from an instance of an earlier version) reads as live;
+ * without {@code notRecorded}, as recording every dimension.
  */
 public final class PartitionAnswerCodec {
 
@@ -39,6 +42,10 @@ public final class PartitionAnswerCodec {
                 gd.group().forEach(g::add);
                 u.put("day", gd.day()).put("sketch", Base64.getEncoder().encodeToString(bytes));
             });
+            if (!a.notRecorded().isEmpty()) {
+                ObjectNode missing = p.putObject("notRecorded");
+                a.notRecorded().forEach((day, dims) -> dims.forEach(missing.withArray(Integer.toString(day))::add));
+            }
         }
         try {
             return JSON.writeValueAsBytes(root);
@@ -58,8 +65,14 @@ public final class PartitionAnswerCodec {
                 unions.put(new PartitionAnswer.GroupDay(List.copyOf(group), u.path("day").asInt()),
                     Base64.getDecoder().decode(u.path("sketch").asText()));
             }
+            Map<Integer, Set<String>> notRecorded = new TreeMap<>();
+            p.path("notRecorded").fields().forEachRemaining(e -> {
+                Set<String> dims = new TreeSet<>();
+                e.getValue().forEach(v -> dims.add(v.asText()));
+                notRecorded.put(Integer.parseInt(e.getKey()), dims);
+            });
             out.add(new PartitionAnswer(p.path("partition").asInt(), p.path("closedThrough").asInt(-1),
-                p.path("firstDay").asInt(-1), unions, p.path("standby").asBoolean(false)));
+                p.path("firstDay").asInt(-1), unions, p.path("standby").asBoolean(false), notRecorded));
         }
         return out;
     }

@@ -1,7 +1,10 @@
 package dev.engagement.query;
 
+import dev.engagement.store.Layouts;
 import dev.engagement.store.ReadableSketchStore;
 import dev.engagement.store.SegmentDayKey;
+
+import org.apache.kafka.common.utils.Bytes;
 
 /**
  * Read access to one partition's sketch store, as the query layer needs it.
@@ -43,6 +46,28 @@ public interface PartitionReader {
                 visitor.visit(key, sketch);
             }
         });
+    }
+
+    /**
+     * Visits the stored (segment, day)s whose keys lie in {@code [from, to)}, all of one day, in key
+     * order; this default scans the day and filters.
+     */
+    default void scanRange(Bytes from, Bytes to, Visitor visitor) {
+        int day = SegmentDayKey.day(from.get());
+        scan(day, day, (key, sketch) -> {
+            Bytes k = Bytes.wrap(key);
+            if (k.compareTo(from) >= 0 && k.compareTo(to) < 0) {
+                visitor.visit(key, sketch);
+            }
+        });
+    }
+
+    /**
+     * The dimension lists the partition's keys were written under; empty for a store that has
+     * recorded none (its keys are all of the configured list).
+     */
+    default Layouts layouts() {
+        return Layouts.none();
     }
 
     /** The last day that has passed grace in this partition (never changes again), or -1. */

@@ -1,5 +1,6 @@
 package dev.engagement.query;
 
+import dev.engagement.store.Layouts;
 import dev.engagement.store.ReadableSketchStore;
 
 import org.apache.kafka.common.TopicPartition;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -112,6 +114,28 @@ public final class QueryService implements AutoCloseable {
             }
         }
         return latest;
+    }
+
+    /**
+     * The dimension lists the partitions held here were written under, each with the days it
+     * covers (its earliest start and latest end over those partitions), in the order they applied.
+     */
+    public List<Layouts.Span> localLayouts() {
+        Map<List<String>, Layouts.Span> spans = new LinkedHashMap<>();
+        for (int p = 0, n = partitions.getAsInt(); p < n; p++) {
+            Layouts layouts;
+            try {
+                layouts = reader(p).layouts();
+            } catch (RuntimeException e) {
+                continue; // not here, or not readable now
+            }
+            for (Layouts.Span s : layouts.history()) {
+                spans.merge(s.dimensions(), s, (a, b) -> new Layouts.Span(a.tag(), a.dimensions(),
+                    a.fromDay() < 0 || b.fromDay() < 0 ? -1 : Math.min(a.fromDay(), b.fromDay()),
+                    a.untilDay() < 0 || b.untilDay() < 0 ? -1 : Math.max(a.untilDay(), b.untilDay())));
+            }
+        }
+        return List.copyOf(spans.values());
     }
 
     private EngagementAnswer query(EngagementQuery query, Answers answering) {

@@ -118,6 +118,9 @@ final class ReleaseDays {
         // Rows come group by group, days ascending: a version's first qualifying row is its release day.
         for (EngagementAnswer.Row row : answer.rows()) {
             String version = row.group().get(dimension);
+            if (EngagementAnswer.NOT_RECORDED.equals(version) && !row.notRecorded().isEmpty()) {
+                continue; // days written without the release dimension: no version
+            }
             Estimate dau = row.metrics().get(Metric.DAU);
             int day = Days.of(row.day());
             boolean isClosed = day <= closed;

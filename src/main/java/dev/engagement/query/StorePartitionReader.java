@@ -1,6 +1,7 @@
 package dev.engagement.query;
 
 import dev.engagement.store.DayRanges;
+import dev.engagement.store.Layouts;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.TaskMetadata;
 
@@ -67,6 +68,24 @@ final class StorePartitionReader implements PartitionReader {
                 }
             }
         }
+    }
+
+    @Override
+    public void scanRange(Bytes from, Bytes to, Visitor visitor) {
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(from, to)) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                // Inclusive at both ends in Kafka Streams' range: the end is left out here.
+                if (kv.key.compareTo(to) < 0) {
+                    visitor.visit(kv.key.get(), kv.value);
+                }
+            }
+        }
+    }
+
+    @Override
+    public Layouts layouts() {
+        return Layouts.read(store);
     }
 
     @Override

@@ -11,8 +11,8 @@ import java.util.function.BiConsumer;
 /**
  * Every per-task metadata entry, kept in a task's store beside its sketches and restored with them
  * from the changelog. Metadata keys are {@code 0xFF} followed by a UTF-8 name, so they sort after
- * every data key ({@link SegmentDayKey}: a day first) and never collide with one. Values are one
- * encoding: a 4-byte big-endian int, or nothing (an admission).
+ * every data key ({@link SegmentDayKey}: a day first) and never collide with one. Values are a
+ * 4-byte big-endian int, nothing (an admission), or a layout's own encoding ({@link Layouts}).
  *
  * <p>In the fold's sketch store:
  * <ul>
@@ -21,7 +21,11 @@ import java.util.function.BiConsumer;
  *   <li>{@link #PURGED_THROUGH}: the last day deleted as past retention;</li>
  *   <li>{@link #SENT_THROUGH}: the last closed day whose partials were sent before a commit;</li>
  *   <li>{@link #PARTIALS_LAYOUT}: the layout of partials the merger keeps, as last synced;</li>
- *   <li>admissions: each value a capped dimension has admitted ({@link #admission}).</li>
+ *   <li>admissions: each value a capped dimension has admitted ({@link #admission});</li>
+ *   <li>the layouts, {@link #LAYOUT_BASE}, {@link #LAYOUT_HISTORY} and {@link #layout(int)}: the
+ *   dimension lists the keys were written under ({@link Layouts});</li>
+ *   <li>{@link #KEY_FORMAT} and {@link #LG_K}: what the stored keys and sketches need of the
+ *   version and settings that read them.</li>
  * </ul>
  * In the merger's partials store: {@link #watermark(int)}, the last day input partition {@code p}
  * has closed (also the key of the watermark records on the partials topic).
@@ -32,6 +36,13 @@ public final class TaskMetadata {
     public static final IntKey PURGED_THROUGH = new IntKey("purged-through");
     public static final IntKey SENT_THROUGH = new IntKey("closed-sent-through");
     public static final IntKey PARTIALS_LAYOUT = new IntKey("partials-layout");
+    public static final IntKey KEY_FORMAT = new IntKey("key-format");
+    public static final IntKey LG_K = new IntKey("lg-k");
+    /** The base list: the names of untagged keys, comma-separated. */
+    public static final Bytes LAYOUT_BASE = key("layout/base");
+    /** Each list's span, in order: (tag, from day, until day) as three 4-byte ints. */
+    public static final Bytes LAYOUT_HISTORY = key("layout/history");
+    private static final String LAYOUT = "layout/tag/";
 
     /** Below every metadata key and above every data key: the exclusive end of "all days". */
     public static final Bytes FIRST = key("");
@@ -68,6 +79,20 @@ public final class TaskMetadata {
         public static int decode(byte[] value, int absent) {
             return value == null || value.length != 4 ? absent : ByteBuffer.wrap(value).getInt();
         }
+    }
+
+    /** The names of the list with tag {@code tag}, comma-separated (also a record on the partials topic). */
+    public static Bytes layout(int tag) {
+        return key(LAYOUT + tag);
+    }
+
+    /** The tag of a {@link #layout(int)} key, or 0 when it is none. */
+    public static int layoutTag(byte[] key) {
+        if (!isMetadata(key)) {
+            return 0;
+        }
+        String name = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
+        return name.startsWith(LAYOUT) ? Integer.parseInt(name.substring(LAYOUT.length())) : 0;
     }
 
     /** The watermark of input partition {@code partition} in the merger's store. */

@@ -102,10 +102,13 @@ public final class EngagementTopology {
         return topology;
     }
 
-    /** Watermarks go to every partition of the partials topic; sketches by key (default partitioning). */
+    /**
+     * Watermarks and dimension lists go to every partition of the partials topic; sketches by key
+     * (default partitioning).
+     */
     static Optional<Set<Integer>> partialsPartitions(String topic, byte[] key, byte[] value,
                                                                        int numPartitions) {
-        if (TaskMetadata.watermarkPartition(key) < 0) {
+        if (TaskMetadata.watermarkPartition(key) < 0 && TaskMetadata.layoutTag(key) == 0) {
             return Optional.empty();
         }
         Set<Integer> all = new HashSet<>();

@@ -11,6 +11,8 @@ import dev.engagement.ping.ValueCaps;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.registry.SchemaRegistry;
 import dev.engagement.store.DayRanges;
+import dev.engagement.store.IncompatibleStateException;
+import dev.engagement.store.Layouts;
 import dev.engagement.store.LiveSketches;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
@@ -30,6 +32,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Folds each ping's client id into the live sketch of its (segment, day), or routes it to the
@@ -40,8 +45,15 @@ import java.time.Duration;
  * segments, then this partition's watermark) and drops days past retention.
  *
  * <p>Records pass a {@link PingGate} first. Per-task metadata (the last closed and purged days, the
- * values admitted under each dimension's cap) is kept in the sketch store as {@link TaskMetadata}
- * says.
+ * values admitted under each dimension's cap, the dimension lists the keys were written under) is
+ * kept in the sketch store as {@link TaskMetadata} says.
+ *
+ * <p>A change of {@code engagement.dimensions} applies from the first open day: the task records
+ * the new list ({@link Layouts#adopt}), writes new keys under its tag, and leaves the keys written
+ * under earlier lists as they are (read back under their own list). Sketches of an open day written
+ * before the change stay in the store, not live: the day's sketches of both lists union without
+ * counting a client twice. A stored {@code lg-k} other than the configured one, or keys of a later
+ * format, stop the task ({@link IncompatibleStateException}).
  */
 final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -49,7 +61,7 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     /** Segment ids beyond twice the live sketches that are tolerated before a rebuild. */
     static final int SEGMENT_SLACK = 1_000;
     /** The layout of partials the merger keeps: one key per partition (absent: one value for all). */
-    private static final int CURRENT_PARTIALS_LAYOUT = 2;
+    private static final int CURRENT_PARTIALS_LAYOUT = 3;
     /** How often days are closed and downstream sends considered, at most (wall clock). */
     static final Duration PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
 
@@ -63,6 +75,9 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private ValueCaps caps;
     private SegmentIndex segments;
     private LiveSketches.SegmentKeys keys;
+    private Layouts layouts;
+    /** Layouts whose definition was sent to the partials topic since this task started. */
+    private final Set<Integer> layoutsSent = new HashSet<>();
     private int closedThrough;
     private int purgedThrough;
     private long lastDownstream;
@@ -81,9 +96,11 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.context = context;
         this.store = context.getStateStore(EngagementTopology.SKETCH_STORE);
         this.gate = new PingGate(new PingDecoder(registry), new PingRules(settings.latenessWindow()), settings.grace());
-        this.keys = (day, segment) -> SegmentDayKey.of(day, segments.values(segment));
         this.closedThrough = TaskMetadata.CLOSED_THROUGH.read(store.written(), -1);
         this.purgedThrough = TaskMetadata.PURGED_THROUGH.read(store.written(), -1);
+        this.layouts = recordLayout();
+        int tag = layouts.currentTag();
+        this.keys = (day, segment) -> SegmentDayKey.of(day, tag, segments.values(segment));
         openSegments();
         // Forwarding is not allowed in init: the first punctuation re-sends what a crash or a task
         // migration may have left unsent (see resync).
@@ -94,6 +111,58 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     /**
+     * Checks that the stored state can be read under these settings, and records the configured
+     * dimension list as the current one (from the first open day) when it changed.
+     *
+     * @throws IncompatibleStateException for a stored {@code lg-k} other than the configured one,
+     *                                    or keys of a later format
+     */
+    private Layouts recordLayout() {
+        int format = TaskMetadata.KEY_FORMAT.read(store.written(), 1);
+        if (format > Layouts.KEY_FORMAT) {
+            throw new IncompatibleStateException("the state of task " + context.taskId() + " was written by a later "
+                + "version (key format " + format + ", this version reads up to " + Layouts.KEY_FORMAT
+                + "): run that version, or start under a new application.id and replay the pings");
+        }
+        int storedLgK = TaskMetadata.LG_K.read(store.written(), -1);
+        if (storedLgK >= 0 && storedLgK != settings.lgK()) {
+            throw new IncompatibleStateException("engagement.lg-k changed from " + storedLgK + " to " + settings.lgK()
+                + " for stored days (sketches of both precisions would mix in one answer): set it back to "
+                + storedLgK + ", or start under a new application.id and replay the pings");
+        }
+        Layouts recorded = Layouts.read(store.written());
+        Layouts.Change change;
+        try {
+            change = recorded.adopt(settings.dimensionNames(), closedThrough + 1, lastOpenDay());
+        } catch (IllegalStateException e) {
+            throw new IncompatibleStateException(e.getMessage() + ": list the dimensions in another order");
+        }
+        if (change != null) {
+            change.writes().forEach(kv -> store.put(kv.key, kv.value));
+            if (!change.from().equals(change.to())) {
+                LayoutChanges.log(change);
+            }
+        }
+        if (format != Layouts.KEY_FORMAT) {
+            store.put(TaskMetadata.KEY_FORMAT.key(), TaskMetadata.KEY_FORMAT.value(Layouts.KEY_FORMAT));
+        }
+        if (storedLgK != settings.lgK()) {
+            store.put(TaskMetadata.LG_K.key(), TaskMetadata.LG_K.value(settings.lgK()));
+        }
+        return change == null ? recorded : Layouts.read(store.written());
+    }
+
+    /** The last open day with data in the store, or -1. */
+    private int lastOpenDay() {
+        int[] last = {-1};
+        DayRanges.forEach(store.written(), closedThrough + 1, Integer.MAX_VALUE, (key, value) -> {
+            last[0] = Math.max(last[0], SegmentDayKey.day(key.get()));
+            return true;
+        });
+        return last[0];
+    }
+
+    /**
      * Builds the value codes and segment ids from the persisted admissions, and makes the open days
      * live, so that a ping's first touch of a (segment, day) never waits on a RocksDB read.
      */
@@ -101,11 +170,11 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.caps = new ValueCaps(settings.dimensions(), this::persistAdmission);
         restoreAdmissions();
         this.segments = new SegmentIndex(caps);
-        int width = caps.dimensionCount();
+        int tag = layouts.currentTag();
         store.loadFrom(closedThrough + 1, key -> {
-            String[] values = SegmentDayKey.values(key.get());
-            // A key written under another list of dimensions is no segment of this one: left out.
-            return values.length == width ? segments.idOfKnown(values) : -1;
+            // A key written under an earlier list stays in the store, where queries read it under
+            // its own list; only the current list's keys become live.
+            return SegmentDayKey.tag(key.get()) == tag ? segments.idOfKnown(SegmentDayKey.values(key.get())) : -1;
         }, maxLive / 2);
     }
 
@@ -280,8 +349,26 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         store.put(TaskMetadata.PURGED_THROUGH.key(), TaskMetadata.PURGED_THROUGH.value(purgedThrough));
     }
 
+    /**
+     * Sends one partial. On the partials topic every key is tagged, so that the merger (which reads
+     * every partition's partials) names the values by the list they were written under; that
+     * list's definition is sent first, once per task start, to every merger partition.
+     */
     private void forwardPartial(Bytes key, byte[] sketch, long streamTime) {
-        context.forward(new Record<>(key.get(), Partial.encode(context.taskId().partition(), sketch), streamTime),
+        byte[] k = key.get();
+        int tag = SegmentDayKey.tag(k);
+        List<String> names = layouts.namesOf(tag);
+        if (names == null) {
+            LOG.warn("task {}: a key of an unknown dimension list (tag {}) is not sent downstream", context.taskId(), tag);
+            return;
+        }
+        int partialTag = tag == SegmentDayKey.UNTAGGED ? Layouts.tagOf(names) : tag;
+        if (layoutsSent.add(partialTag)) {
+            context.forward(new Record<>(TaskMetadata.layout(partialTag).get(), Layouts.bytes(names), streamTime),
+                EngagementTopology.PARTIALS_SINK);
+        }
+        byte[] partialKey = tag == SegmentDayKey.UNTAGGED ? SegmentDayKey.retag(k, partialTag).get() : k;
+        context.forward(new Record<>(partialKey, Partial.encode(context.taskId().partition(), sketch), streamTime),
             EngagementTopology.PARTIALS_SINK);
     }
 }

@@ -8,6 +8,7 @@ import dev.engagement.sketch.Estimate;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.sketch.TrinoHll;
 import dev.engagement.store.DayRanges;
+import dev.engagement.store.Layouts;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.TaskMetadata;
 
@@ -26,7 +27,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Merges the partial sketches of every input partition into one record per (segment, day) for the
@@ -40,6 +43,11 @@ import java.util.List;
  * watermark moves past a day, every segment of that day is emitted again, final. An input partition
  * that never receives a ping has no stream time and holds finality back, as it would hold back any
  * Kafka Streams window.
+ *
+ * <p>Partial keys are tagged with the dimension list they were written under, whose names each
+ * fold task sends (to every merger partition) before its first partial of that list; a record
+ * names its values by that list. Untagged partials (of a version before tags) are dropped, once,
+ * from the stores, and ignored: the fold tasks of this version send every retained day again, tagged.
  */
 final class SketchMergeProcessor implements Processor<byte[], byte[], String, SegmentDaySketch> {
 
@@ -56,6 +64,8 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
     private final PartitionCount inputPartitions;
     /** Each input partition's last closed day (-1: none yet), for as many partitions as seen so far. */
     private int[] watermarks = new int[0];
+    /** Dimension lists by tag, as read from the store. */
+    private final Map<Integer, List<String>> layouts = new HashMap<>();
 
     SketchMergeProcessor(EngagementConfig config, PartitionCount inputPartitions) {
         this.config = config;
@@ -69,6 +79,8 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         this.partials = context.getStateStore(EngagementTopology.MERGE_STORE);
         this.pending = context.getStateStore(EngagementTopology.PENDING_STORE);
         watermarks = new int[0];
+        layouts.clear();
+        dropUntagged();
         coverPartitions(inputPartitions.current());
         context.schedule(config.downstreamInterval(), PunctuationType.WALL_CLOCK_TIME, this::emit);
     }
@@ -99,12 +111,34 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         return watermarks.length == 0 ? -1 : min;
     }
 
+    /** Drops the partials of a version before tagged keys, once (see the class notes). */
+    private void dropUntagged() {
+        if (TaskMetadata.KEY_FORMAT.read(partials, 1) >= Layouts.KEY_FORMAT) {
+            return;
+        }
+        for (KeyValueStore<Bytes, byte[]> store : List.of(partials, pending)) {
+            for (Bytes key : DayRanges.keys(store, 0, Integer.MAX_VALUE)) {
+                if (SegmentDayKey.tag(key.get()) == SegmentDayKey.UNTAGGED) {
+                    store.delete(key);
+                }
+            }
+        }
+        partials.put(TaskMetadata.KEY_FORMAT.key(), TaskMetadata.KEY_FORMAT.value(Layouts.KEY_FORMAT));
+    }
+
     @Override
     public void process(Record<byte[], byte[]> record) {
         int source = TaskMetadata.watermarkPartition(record.key());
         if (source >= 0) {
             watermark(source, ByteBuffer.wrap(record.value()).getInt(), record);
             return;
+        }
+        if (TaskMetadata.layoutTag(record.key()) != 0) {
+            partials.put(Bytes.wrap(record.key()), record.value());
+            return;
+        }
+        if (TaskMetadata.isMetadata(record.key()) || SegmentDayKey.tag(record.key()) == SegmentDayKey.UNTAGGED) {
+            return; // of an earlier version: its day comes again, tagged
         }
         Partial update = Partial.decode(record.value());
         if (update.partition() < 0 || update.partition() > MAX_PARTITION) {
@@ -190,7 +224,7 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
         ByteBuffer trinoHll = TrinoHll.converts(config.lgK()) ? ByteBuffer.wrap(TrinoHll.fromDataSketches(sketch)) : null;
         String[] values = SegmentDayKey.values(key);
         List<DimensionValue> dimensions = new ArrayList<>(values.length);
-        List<String> names = config.dimensionNames();
+        List<String> names = namesOf(key);
         for (int i = 0; i < values.length && i < names.size(); i++) {
             dimensions.add(new DimensionValue(names.get(i), values[i]));
         }
@@ -215,11 +249,21 @@ final class SketchMergeProcessor implements Processor<byte[], byte[], String, Se
     String recordKey(byte[] key) {
         StringBuilder sb = new StringBuilder(Days.toDate(SegmentDayKey.day(key)).toString());
         String[] values = SegmentDayKey.values(key);
-        List<String> names = config.dimensionNames();
+        List<String> names = namesOf(key);
         for (int i = 0; i < values.length && i < names.size(); i++) {
             sb.append('|').append(names.get(i)).append('=').append(escape(values[i]));
         }
         return sb.toString();
+    }
+
+    /** The names of a key's values: its list's, as its fold task sent them. */
+    private List<String> namesOf(byte[] key) {
+        int tag = SegmentDayKey.tag(key);
+        return layouts.computeIfAbsent(tag, t -> {
+            byte[] names = partials.get(TaskMetadata.layout(t));
+            // Sent before the first partial of its list, on the same partition: never missing.
+            return names == null ? config.dimensionNames() : Layouts.names(names);
+        });
     }
 
     private static String escape(String value) {

@@ -86,9 +86,9 @@ class LoadIT {
     /** 35 days: 28-day metrics are complete from day 27, and days up to 31 are past grace. */
     private static final int DAYS = 35;
     /**
-     * The floor of the health bound: a health check's p99 must stay under the same run's query p50,
+     * The floor of the health bound: a health check's p90 must stay under the same run's query p50,
      * or under this when queries are faster (a check queued behind them would then lose little).
-     * Measured on these 2 cores under the full load: health p99 9-40 ms, max 121-181 ms.
+     * Measured on these 2 cores under the full load: health p50 6-10 ms, max 64-181 ms; query p50 ~290 ms.
      */
     private static final Duration HEALTH_FLOOR = Duration.ofMillis(250);
     /** One health check every 50 ms, a, b and the control in turn (see {@link HealthProbe}). */
@@ -181,7 +181,7 @@ class LoadIT {
                     + kill.health.summary() + "; query p50 " + kill.queryMedian().toMillis() + " ms)");
                 assertThat(kill.answeredAfterKill.get()).as("the survivor's answers after the kill").isPositive();
                 // A survivor that stopped answering would be silent until the group noticed and the
-                // queue's 10 s wait ran out; measured silences: see the report line.
+                // queue's 10 s wait ran out; measured: 191 ms with 64 clients on these 2 cores.
                 assertThat(kill.longestGapAfterKill()).as("the survivor's longest silence after the kill")
                     .isLessThan(Duration.ofSeconds(ApiServer.QUEUE_WAIT_SECONDS / 2));
 
@@ -451,11 +451,12 @@ class LoadIT {
         }
 
         /**
-         * The instances whose health checks waited like queries: a p99 over the same run's query
+         * The instances whose health checks waited like queries: a p90 over the same run's query
          * p50 (or over {@link #HEALTH_FLOOR}, whichever is larger). A health check queued behind
          * public queries (the bug this guards against) waits as a query does, behind up to 56
-         * others; one answered on the front threads takes a few ms, and a loaded machine's stalls
-         * (seen up to 181 ms at load averages 7-12) touch single checks, not the p99 of a hundred.
+         * others, so most checks would be that slow; one answered on the front threads takes a few
+         * ms. A loaded machine's stalls touch single checks (one in a hundred, up to 181 ms at load
+         * averages 7-12), which is why no single check and no p99 (of ~95 checks, the max) is bounded.
          */
         Findings waitedLikeQueries(Duration queryMedian) {
             long bound = Math.max(HEALTH_FLOOR.toNanos(), queryMedian.toNanos());
@@ -463,7 +464,7 @@ class LoadIT {
             for (int port : new int[] {instances.a, instances.b}) {
                 List<Long> sorted = new ArrayList<>(nanos.getOrDefault(port, new ConcurrentLinkedQueue<>()));
                 Collections.sort(sorted);
-                if (!sorted.isEmpty() && percentile(sorted, 0.99) * 1e6 > bound) {
+                if (!sorted.isEmpty() && percentile(sorted, 0.90) * 1e6 > bound) {
                     slow.add((port == instances.a ? "a" : "b") + ": " + figures(port));
                 }
             }
@@ -474,8 +475,8 @@ class LoadIT {
         String figures(int port) {
             List<Long> sorted = new ArrayList<>(nanos.getOrDefault(port, new ConcurrentLinkedQueue<>()));
             Collections.sort(sorted);
-            return String.format("%d checks, p50 %.1f, p99 %.1f, max %.1f ms", sorted.size(),
-                percentile(sorted, 0.50), percentile(sorted, 0.99), percentile(sorted, 1.0));
+            return String.format("%d checks, p50 %.1f, p90 %.1f, p99 %.1f, max %.1f ms", sorted.size(),
+                percentile(sorted, 0.50), percentile(sorted, 0.90), percentile(sorted, 0.99), percentile(sorted, 1.0));
         }
 
         String summary() {

@@ -9,6 +9,7 @@ import dev.engagement.registry.AvroWireDeserializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.sketch.Sketches;
 import dev.engagement.sketch.TrinoHll;
+import dev.engagement.store.Layouts;
 import dev.engagement.store.SegmentDayKey;
 import dev.engagement.store.SketchStore;
 import dev.engagement.store.TaskMetadata;
@@ -253,13 +254,18 @@ class EngagementTopologyTest {
         return sketch;
     }
 
+    /** A key on the partials topic: tagged with the configured list's tag, as fold tasks send them. */
+    private byte[] partialKey(String[] values) {
+        return SegmentDayKey.of(Days.of(DAY), Layouts.tagOf(config.dimensionNames()), values).get();
+    }
+
     @Test
     void theDownstreamRecordIsTheUnionOfEveryPartitionsPartial() {
         Sketches s = new Sketches(12);
         HllSketch p0 = sketchOf("client-", 0, 300);
         HllSketch p1 = sketchOf("client-", 200, 500); // 100 shared
         TestInputTopic<byte[], byte[]> partials = bytesIn(driver, config.partialsTopic());
-        byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+        byte[] key = partialKey(new String[] {"release", "Linux"});
         long ts = MIDNIGHT.toEpochMilli();
         partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(p0)), Instant.ofEpochMilli(ts)));
         partials.pipeInput(new TestRecord<>(key, Partial.encode(1, Sketches.toBytes(p1)), Instant.ofEpochMilli(ts)));
@@ -287,9 +293,9 @@ class EngagementTopologyTest {
         HllSketch p0 = sketchOf("a-", 0, 100);
         HllSketch p1 = sketchOf("b-", 0, 100);
         TestInputTopic<byte[], byte[]> partials = bytesIn(driver, config.partialsTopic());
-        byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+        byte[] key = partialKey(new String[] {"release", "Linux"});
         // A segment whose values extend the first one's must not mix in (keys are prefix-free).
-        byte[] longer = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux2"}).get();
+        byte[] longer = partialKey(new String[] {"release", "Linux2"});
         Instant t = MIDNIGHT;
         partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(p0)), t));
         partials.pipeInput(new TestRecord<>(key, Partial.encode(1, Sketches.toBytes(p1)), t));
@@ -324,7 +330,7 @@ class EngagementTopologyTest {
             Sketches s = new Sketches(12);
             HllSketch sketch = s.newLive();
             sketch.update("only-in-partition-0");
-            byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+            byte[] key = partialKey(new String[] {"release", "Linux"});
             Instant t = MIDNIGHT;
             partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(sketch)), t));
             partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(0).key().get(), intBytes(Days.of(DAY)), t));
@@ -369,7 +375,7 @@ class EngagementTopologyTest {
             TestOutputTopic<String, SegmentDaySketch> out = sketchesOut(grown, config);
             HllSketch sketch = new Sketches(12).newLive();
             sketch.update("in-partition-0");
-            byte[] key = SegmentDayKey.of(Days.of(DAY), new String[] {"release", "Linux"}).get();
+            byte[] key = partialKey(new String[] {"release", "Linux"});
             Instant t = MIDNIGHT;
             partials.pipeInput(new TestRecord<>(key, Partial.encode(0, Sketches.toBytes(sketch)), t));
             partials.pipeInput(new TestRecord<>(TaskMetadata.watermark(0).key().get(), intBytes(Days.of(DAY)), t));
