@@ -2,7 +2,7 @@ package dev.engagement.store;
 
 /**
  * The stored state cannot be read under the current settings or by this version: for example
- * sketches kept at another {@code engagement.lg-k}, or keys of a later format. The message says
+ * sketches kept at another {@code engagement.sketch.lg-k}, or keys of a later format. The message says
  * what changed and what to do, in one line; the instance stops rather than write a mix.
  */
 public final class IncompatibleStateException extends RuntimeException {

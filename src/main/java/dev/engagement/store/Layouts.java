@@ -162,8 +162,8 @@ public final class Layouts {
      *                    keys of both lists)
      * @return the entries to write, and what changed; null when the list is already the current one
      *         (or when a store of an earlier version is first recorded under it: nothing changed)
-     * @throws IllegalStateException when another recorded list has the same tag (never seen; the
-     *                               operator is told to pick another order)
+     * @throws IncompatibleStateException when another recorded list has the same tag (never seen;
+     *                                     the operator is told to pick another order)
      */
     public Change adopt(List<String> dimensions, int fromDay, int lastDataDay) {
         List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
@@ -181,7 +181,8 @@ public final class Layouts {
         if (tag != SegmentDayKey.UNTAGGED) {
             List<String> known = tagged.get(tag);
             if (known != null && !known.equals(dimensions)) {
-                throw new IllegalStateException("the dimension list " + dimensions + " has the same tag as " + known);
+                throw new IncompatibleStateException("the dimension list " + dimensions + " has the same tag as "
+                    + known + ", recorded earlier: list the dimensions in another order");
             }
             writes.add(KeyValue.pair(TaskMetadata.layout(tag), bytes(dimensions)));
         }

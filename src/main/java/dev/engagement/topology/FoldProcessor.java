@@ -126,17 +126,16 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         }
         int storedLgK = TaskMetadata.LG_K.read(store.written(), -1);
         if (storedLgK >= 0 && storedLgK != settings.lgK()) {
-            throw new IncompatibleStateException("engagement.lg-k changed from " + storedLgK + " to " + settings.lgK()
+            throw new IncompatibleStateException("engagement.sketch.lg-k changed from " + storedLgK + " to " + settings.lgK()
                 + " for stored days (sketches of both precisions would mix in one answer): set it back to "
                 + storedLgK + ", or start under a new application.id and replay the pings");
         }
         Layouts recorded = Layouts.read(store.written());
-        Layouts.Change change;
-        try {
-            change = recorded.adopt(settings.dimensionNames(), closedThrough + 1, lastOpenDay());
-        } catch (IllegalStateException e) {
-            throw new IncompatibleStateException(e.getMessage() + ": list the dimensions in another order");
-        }
+        int[] open = openDaysWithData();
+        // From the first open day with data; with none, from the day after the last closed one
+        // (-1, "from the first day", when no day ever closed).
+        int fromDay = open[0] >= 0 ? open[0] : closedThrough < 0 ? -1 : closedThrough + 1;
+        Layouts.Change change = recorded.adopt(settings.dimensionNames(), fromDay, open[1]);
         if (change != null) {
             change.writes().forEach(kv -> store.put(kv.key, kv.value));
             if (!change.from().equals(change.to())) {
@@ -152,15 +151,18 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         return change == null ? recorded : Layouts.read(store.written());
     }
 
-    /** The last open day with data in the store, or -1. */
-    private int lastOpenDay() {
-        int[] last = {-1};
+    /** The first and last open days with data in the store, or -1 and -1. */
+    private int[] openDaysWithData() {
+        int[] days = {-1, -1};
         DayRanges.forEach(store.written(), closedThrough + 1, Integer.MAX_VALUE, (key, value) -> {
-            last[0] = Math.max(last[0], SegmentDayKey.day(key.get()));
+            int day = SegmentDayKey.day(key.get());
+            days[0] = days[0] < 0 ? day : Math.min(days[0], day);
+            days[1] = Math.max(days[1], day);
             return true;
         });
-        return last[0];
+        return days;
     }
+
 
     /**
      * Builds the value codes and segment ids from the persisted admissions, and makes the open days

@@ -180,4 +180,39 @@ class SegmentDayKeyTest {
         }
         return values;
     }
+
+    @Test
+    void taggedKeysRoundTripAndNoUntaggedKeyReadsAsTagged() {
+        String[][] segments = {{}, {""}, {"", "x"}, {repeat("a", 127)}, {repeat("a", 128)}, {repeat("b", 16_384), "c"},
+            {"release", "Linux", "de"}};
+        int[] tags = {1, Layouts.tagOf(List.of("channel", "os")), 0x3FFF_FFFF};
+        for (String[] values : segments) {
+            Bytes untagged = SegmentDayKey.of(DAY, values);
+            assertThat(SegmentDayKey.tag(untagged.get())).as("untagged %s", Arrays.toString(values))
+                .isEqualTo(SegmentDayKey.UNTAGGED);
+            for (int tag : tags) {
+                Bytes key = SegmentDayKey.of(DAY, tag, values);
+                assertThat(SegmentDayKey.tag(key.get())).isEqualTo(tag);
+                assertThat(SegmentDayKey.day(key.get())).isEqualTo(DAY);
+                assertThat(SegmentDayKey.values(key.get())).containsExactly(values);
+                assertThat(SegmentDayKey.retag(untagged.get(), tag)).isEqualTo(key);
+                assertThat(compare(key, SegmentDayKey.layoutStart(DAY, tag))).isGreaterThanOrEqualTo(0);
+                assertThat(compare(key, SegmentDayKey.layoutEnd(DAY, tag))).isLessThan(0);
+                for (int other : tags) {
+                    if (other != tag) {
+                        boolean inOther = compare(key, SegmentDayKey.layoutStart(DAY, other)) >= 0
+                            && compare(key, SegmentDayKey.layoutEnd(DAY, other)) < 0;
+                        assertThat(inOther).as("tag %d in the range of tag %d", tag, other).isFalse();
+                    }
+                }
+                // The day's range holds every tag's keys; the next day's none.
+                assertThat(compare(key, SegmentDayKey.dayStart(DAY))).isGreaterThan(0);
+                assertThat(compare(key, SegmentDayKey.dayStart(DAY + 1))).isLessThan(0);
+                byte[] prefix = SegmentDayKey.prefix(DAY, tag, values.length == 0 ? "x" : values[0]);
+                if (values.length > 0) {
+                    assertThat(SegmentDayKey.startsWith(key.get(), prefix)).isTrue();
+                }
+            }
+        }
+    }
 }
