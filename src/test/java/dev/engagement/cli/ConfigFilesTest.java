@@ -29,6 +29,13 @@ class ConfigFilesTest {
         assertThat(ConfigFiles.keyOf("ENGAGEMENT_SECURITY_PROTOCOL")).isEqualTo("security.protocol");
         assertThat(ConfigFiles.keyOf("ENGAGEMENT_WATCH_RELEASE_LINUX")).isEqualTo("engagement.watch.release_linux");
         assertThat(ConfigFiles.keyOf("ENGAGEMENT_WATCH_BETA__DE")).isEqualTo("engagement.watch.beta-de");
+        // A dimension's cap keeps the underscores of its name; ATTRIBUTES_ is attributes.
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_DIMENSION_APP_VERSION_MAX__VALUES"))
+            .isEqualTo("engagement.dimension.app_version.max-values");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_DIMENSION_OS_MAX__VALUES")).isEqualTo("engagement.dimension.os.max-values");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_DIMENSION_ATTRIBUTES_BUILD_ID_MAX__VALUES"))
+            .isEqualTo("engagement.dimension.attributes.build_id.max-values");
+        assertThat(ConfigFiles.keyOf("ENGAGEMENT_DIMENSION_MAX__VALUES")).isEqualTo("engagement.dimension.max-values");
     }
 
     @Test

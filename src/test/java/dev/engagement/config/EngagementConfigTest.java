@@ -116,6 +116,10 @@ class EngagementConfigTest {
         refused("engagement.dimension.os.max-values", "three", "not an integer");
         refused("engagement.dimension.os.max-values", "-1", "at least 0");
         refused("engagement.dimension.max-values", "1e3", "not an integer");
+        // A cap for a dimension that is not configured is a typo (or a leftover): start-up fails, naming it.
+        assertThatThrownBy(() -> config("engagement.dimensions", "channel,os", "engagement.dimension.oss.max-values", "3"))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("engagement.dimension.oss.max-values").hasMessageContaining("not one of");
     }
 
     @Test
