@@ -87,9 +87,16 @@
       showError(e.message);
       return;
     }
-    showError(answer.partitions && answer.partitions.answered < answer.partitions.total
-      ? 'Partial answer: ' + answer.partitions.answered + ' of ' + answer.partitions.total
-        + ' partitions could be read; numbers are too low and marked incomplete.' : '');
+    const notes = [];
+    if (answer.partitions && answer.partitions.answered < answer.partitions.total) {
+      notes.push('Partial answer: ' + answer.partitions.answered + ' of ' + answer.partitions.total
+        + ' partitions could be read; numbers are too low and marked incomplete.');
+    }
+    if (answer.notRecorded) {
+      // Days written under an earlier list of dimensions: shown dashed, their clients grouped as (not recorded).
+      notes.push('Not recorded: ' + answer.reason + '.');
+    }
+    showError(notes.join(' '));
     const fingerprint = JSON.stringify(answer.rows) + state.metric;
     if (lastAnswer && lastAnswer.fingerprint === fingerprint) { return; }
     lastAnswer = { answer, fingerprint };
@@ -176,7 +183,9 @@
         line += '<br><span class="low">low sample: ' + (r.mau ? 'MAU ' + Math.round(r.mau.estimate) : 'the count')
           + ' is below ' + lastAnswer.answer.lowSampleThreshold + ' clients, too few for the number to mean much</span>';
       }
-      if (!r.complete) { line += '<br><i>incomplete: the window starts before the data, the day is within grace, or partitions are missing</i>'; }
+      if (r.notRecorded) {
+        line += '<br><i>not recorded: ' + r.notRecorded.join(', ') + ' was not a dimension when some of these days were written</i>';
+      } else if (!r.complete) { line += '<br><i>incomplete: the window starts before the data, the day is within grace, or partitions are missing</i>'; }
       lines.push(line);
     }
     const tip = $('tooltip');

@@ -51,6 +51,20 @@
  * runs query threads against a folding store (every mode, days closing, the memory cap);
  * {@code LiveReadsTest} checks live answers against the written store's, byte for byte.
  *
+ * <p><b>Dimension lists.</b> A key holds its values by position, so every key says which list of
+ * dimensions it was written under: keys of a task's first list are untagged, keys of any later
+ * list carry its tag (see {@link dev.engagement.store.SegmentDayKey}), and
+ * {@link dev.engagement.store.Layouts} (kept in {@link dev.engagement.store.TaskMetadata}, restored
+ * with the sketches) maps each tag to its names and records the days each list covers. A change
+ * applies from the first open day: nothing stored is rewritten, so the days before answer byte for
+ * byte as they did, and a day open at the change holds keys of both lists (their union counts no
+ * client twice). Readers resolve every key by name through its own list. Chosen over a per-day
+ * list in the metadata because a day open at a change needs two lists, and a key that names its
+ * list needs no migration, so no crash in the middle of one can leave keys read under the wrong
+ * list. The tag is derived from the names, so every task and the merger give a list the same one.
+ * A stored {@code engagement.sketch.lg-k} and the key format are recorded too: a mismatch stops
+ * the task ({@link dev.engagement.store.IncompatibleStateException}).
+ *
  * <p>Why a key-value store with the day first in the key, rather than a Kafka Streams window store:
  * a window store orders keys as {@code [key][time]} inside segments of half the retention, so "every
  * segment of day d" scans 200 days of data; {@code [day][segment]} makes it one range scan.
