@@ -288,8 +288,14 @@ class DimensionChangeIT {
                 () -> rows(run, byChannelQuery + range(0, 11)).equals(third));
             assertThat(run.output()).contains("engagement.dimensions changed: reordered locale,channel");
             assertExact(run, 4, 11, "locale", byLocale);
-            // Downstream: the records of the first days are the same sketches, byte for byte.
-            assertThat(ofDays(downstream(), 0, 3)).isEqualTo(firstDownstream);
+            // Downstream: the records of the first days are the same sketches, byte for byte; each
+            // later record names the dimensions of the list it was written under.
+            Map<String, String> records = downstream();
+            assertThat(ofDays(records, 0, 3)).isEqualTo(firstDownstream);
+            assertThat(ofDays(records, 5, 5).keySet()).isNotEmpty()
+                .allMatch(k -> k.contains("|channel=") && k.contains("|locale=") && k.contains("|os="));
+            assertThat(ofDays(records, 9, 9).keySet()).isNotEmpty()
+                .allMatch(k -> k.contains("|channel=") && k.contains("|locale=") && !k.contains("|os="));
         }
 
         // Another precision for the stored days: refused, in one line, with what to do.
