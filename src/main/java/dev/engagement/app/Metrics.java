@@ -11,7 +11,11 @@ import dev.engagement.topology.IngestCounters;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -36,7 +40,10 @@ import java.util.function.ToDoubleFunction;
  *   {@code engagement_watch_day_timestamp_seconds} (the start of the day the values are for), labelled
  *   {@code watch} and {@code day} ({@code complete} or {@code current}): the watched segments'
  *   readings ({@link WatchedSegments}), read at scrape time; NaN while a watch has none;</li>
- *   <li>Kafka Streams' own metrics ({@code kafka_stream_*}) and JVM memory.</li>
+ *   <li>Kafka Streams' own metrics ({@code kafka_stream_*}, {@code kafka_consumer_*}, ...);</li>
+ *   <li>the JVM's: memory ({@code jvm_memory_*}), GC pauses and allocation ({@code jvm_gc_*}),
+ *   threads ({@code jvm_threads_*}), CPU ({@code process_cpu_usage}, {@code system_cpu_usage},
+ *   {@code system_load_average_1m}) and uptime ({@code process_uptime_seconds}).</li>
  * </ul>
  */
 final class Metrics {
@@ -45,9 +52,21 @@ final class Metrics {
     }
 
     static PrometheusMeterRegistry create(KafkaStreams streams, IngestCounters counters, Path stateDir) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // JvmGcMetrics listens to the JVM's GC notifications until closed: closed with the registry.
+        JvmGcMetrics gc = new JvmGcMetrics();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) {
+            @Override
+            public void close() {
+                gc.close();
+                super.close();
+            }
+        };
         new KafkaStreamsMetrics(streams).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
         bindPings(registry, counters);
         StateSize size = new StateSize(stateDir);
         Gauge.builder("engagement_state_bytes", size, StateSize::bytes)

@@ -412,7 +412,11 @@ final class DemoCommand implements Callable<Integer> {
     /** Produces the population's pings as time passes, every second, until stopped. */
     private static void live(Population population, PingProducer producer, AtomicBoolean stop, long from)
         throws InterruptedException {
-        Consumer<Ping> send = withMalformedTrickle(producer);
+        live(population, withMalformedTrickle(producer), stop, from);
+    }
+
+    /** Sends the population's pings since {@code from} as time passes, every second, until stopped (also generate --live). */
+    static void live(Population population, Consumer<Ping> send, AtomicBoolean stop, long from) throws InterruptedException {
         while (!stop.get()) {
             Thread.sleep(Duration.ofSeconds(1).toMillis());
             long until = System.currentTimeMillis();

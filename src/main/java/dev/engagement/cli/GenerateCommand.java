@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /** Writes the synthetic population to a JSON Lines file or a topic. */
@@ -54,6 +55,10 @@ final class GenerateCommand implements Callable<Integer> {
         description = "Share of the degraded release's clients it affects (default ${DEFAULT-VALUE}).")
     double degradedShare;
 
+    @Option(names = "--live", description = "The days end today: after the backfill (and today's pings so far), keep"
+        + " producing pings as time passes, every second, until stopped (Kafka only).")
+    boolean live;
+
     @Option(names = "--out", description = "Write JSON Lines here instead of producing to Kafka.")
     Path out;
 
@@ -65,7 +70,11 @@ final class GenerateCommand implements Callable<Integer> {
         if ((out == null) == (target.bootstrapServers == null)) {
             throw new IllegalArgumentException("give exactly one of --out FILE or --bootstrap-servers");
         }
-        LocalDate last = end != null ? end : LocalDate.now(ZoneOffset.UTC).minusDays(1);
+        if (live && (out != null || end != null)) {
+            throw new IllegalArgumentException("--live produces to Kafka up to now: not with --out or --end");
+        }
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate last = live ? today : end != null ? end : today.minusDays(1);
         ReleaseTrains trains = new ReleaseTrains(releaseCycleDays, degradedRelease, degradedShare);
         Population population = new Population(clients, last.minusDays(days - 1L), days, seed, trains);
         long[] count = {0};
@@ -83,7 +92,20 @@ final class GenerateCommand implements Callable<Integer> {
             }
         } else {
             try (PingProducer producer = new PingProducer(target.kafka(), target.registry(), target.topic)) {
-                forEachDay(population, last, throttled(count, started, producer::send));
+                Consumer<Ping> send = throttled(count, started, producer::send);
+                if (live) {
+                    // Up to now, then every second: today's pings arrive as the day goes, so days close and go final.
+                    long now = System.currentTimeMillis();
+                    for (int d = days - 1; d >= 1; d--) {
+                        population.day(last.minusDays(d), Long.MIN_VALUE, Long.MAX_VALUE, send);
+                    }
+                    population.day(today, Long.MIN_VALUE, now, send);
+                    producer.flush();
+                    System.out.printf("generate: backfilled %,d pings; now producing live pings%n", count[0]);
+                    DemoCommand.live(population, send, new AtomicBoolean(), now);
+                } else {
+                    forEachDay(population, last, send);
+                }
                 producer.flush();
             }
         }

@@ -3,8 +3,13 @@ package dev.engagement.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+
 /** {@code java -jar target/engagement.jar <command>}. */
-@Command(name = "engagement", mixinStandardHelpOptions = true, version = "engagement 0.1.0",
+@Command(name = "engagement", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Live DAU / WAU / MAU / engagement ratio from HyperLogLog sketches on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, QueryCommand.class, ReplayCommand.class,
         GenerateCommand.class, BenchCommand.class})
@@ -34,6 +39,28 @@ public final class Main implements Runnable {
             message += ": " + root.getMessage();
         }
         return message.replace('\n', ' ');
+    }
+
+    /** The project's version, from the pom (version.properties, filtered at build time). */
+    public static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("version.properties is missing from the build");
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code --version}: "engagement VERSION". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"engagement " + version()};
+        }
     }
 
     @Override
