@@ -27,6 +27,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,18 +152,22 @@ final class FoldProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         return change == null ? recorded : Layouts.read(store.written());
     }
 
-    /** The first and last open days with data in the store, or -1 and -1. */
+    /** The first and last open days with data in the store, or -1 and -1: two seeks, not a scan. */
     private int[] openDaysWithData() {
+        Bytes from = SegmentDayKey.dayStart(Math.max(closedThrough + 1, 0));
         int[] days = {-1, -1};
-        DayRanges.forEach(store.written(), closedThrough + 1, Integer.MAX_VALUE, (key, value) -> {
-            int day = SegmentDayKey.day(key.get());
-            days[0] = days[0] < 0 ? day : Math.min(days[0], day);
-            days[1] = Math.max(days[1], day);
-            return true;
-        });
+        try (KeyValueIterator<Bytes, byte[]> it = store.written().range(from, TaskMetadata.FIRST)) {
+            if (it.hasNext()) {
+                days[0] = SegmentDayKey.day(it.next().key.get());
+            }
+        }
+        try (KeyValueIterator<Bytes, byte[]> it = store.written().reverseRange(from, TaskMetadata.FIRST)) {
+            if (it.hasNext()) {
+                days[1] = SegmentDayKey.day(it.next().key.get());
+            }
+        }
         return days;
     }
-
 
     /**
      * Builds the value codes and segment ids from the persisted admissions, and makes the open days
