@@ -182,4 +182,34 @@ class DimensionsTest {
             nanos.addAndGet(d.toNanos());
         }
     }
+
+    @Test
+    void sketchesWrittenWithoutADimensionAreNoValueOfItAndTheDimensionSaysSo() {
+        // As after adding Population.DIMENSIONS' first dimension to engagement.dimensions: some
+        // sketches of the 28 days were written without it and group as not recorded.
+        String added = Population.DIMENSIONS.get(0);
+        Function<EngagementQuery, EngagementAnswer> real = source();
+        Function<EngagementQuery, EngagementAnswer> withGap = q -> {
+            EngagementAnswer a = real.apply(q);
+            if (!q.groupBy().equals(List.of(added))) {
+                return a;
+            }
+            List<EngagementAnswer.Row> rows = new ArrayList<>(a.rows());
+            EngagementAnswer.Row top = rows.get(0);
+            rows.add(new EngagementAnswer.Row(Map.of(added, EngagementAnswer.NOT_RECORDED), top.day(), top.metrics(),
+                top.dauClients(), top.mauClients(), false, false, List.of(added)));
+            return new EngagementAnswer(q, rows, a.partitions(), a.partitionsAnswered(), false, List.of(),
+                Map.of(added, List.of(top.day())));
+        };
+        DimensionsAnswer plain = dimensions(new AtomicReference<>(NEWEST)).answer(OptionalInt.of(1000));
+        DimensionsAnswer gap = new Dimensions(withGap, () -> NEWEST, Population.DIMENSIONS, ticker)
+            .answer(OptionalInt.of(1000));
+        for (int i = 0; i < plain.dimensions().size(); i++) {
+            DimensionsAnswer.Dimension before = plain.dimensions().get(i);
+            DimensionsAnswer.Dimension after = gap.dimensions().get(i);
+            assertThat(after.values()).as(after.name()).isEqualTo(before.values());
+            assertThat(after.distinctValues()).isEqualTo(before.distinctValues());
+            assertThat(after.notRecorded()).as(after.name()).isEqualTo(after.name().equals(added));
+        }
+    }
 }

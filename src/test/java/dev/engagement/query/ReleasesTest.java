@@ -273,4 +273,25 @@ class ReleasesTest {
         assertThat(asked.get(1).to()).isEqualTo(NEWEST);
         assertThat(Set.copyOf(asked.get(1).groupBy())).containsExactly("app_version");
     }
+
+    @Test
+    void daysThatDidNotRecordTheReleaseDimensionGiveNoVersion() {
+        // As after adding app_version to engagement.dimensions: the days before group as not recorded.
+        Function<EngagementQuery, EngagementAnswer> source = population.source();
+        ReleaseDays days = new ReleaseDays(q -> {
+            EngagementAnswer a = source.apply(q);
+            List<EngagementAnswer.Row> rows = new ArrayList<>(a.rows());
+            for (EngagementAnswer.Row r : a.rows()) {
+                if (r.group().get("app_version").equals("1.0")) {
+                    rows.add(new EngagementAnswer.Row(Map.of("app_version", EngagementAnswer.NOT_RECORDED), r.day(),
+                        r.metrics(), r.dauClients(), r.mauClients(), r.lowSample(), false, List.of("app_version")));
+                }
+            }
+            return new EngagementAnswer(a.query(), rows, a.partitions(), a.partitionsAnswered(), false,
+                a.standbyPartitions(), Map.of("app_version", List.of(NEWEST)));
+        }, 100, 400, Duration.ZERO);
+        ReleaseDays.Found found = days.find("app_version", NEWEST);
+        assertThat(found.releaseDays()).containsOnlyKeys("1.0", "2.0", "3.0");
+        assertThat(found.seen()).doesNotContain(EngagementAnswer.NOT_RECORDED);
+    }
 }
