@@ -118,7 +118,11 @@ class DimensionChangeIT {
         return p;
     }
 
+    private long stepStarted = System.nanoTime();
+
     private AppProcess start(String dimensions, int port, String step, String... extra) throws Exception {
+        System.out.printf("DimensionChangeIT: %s after %d ms%n", step, (System.nanoTime() - stepStarted) / 1_000_000);
+        stepStarted = System.nanoTime();
         Properties p = settings(dimensions, port);
         for (int i = 0; i < extra.length; i += 2) {
             p.setProperty(extra[i], extra[i + 1]);
