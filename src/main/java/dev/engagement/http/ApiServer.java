@@ -21,6 +21,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -45,6 +46,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -510,12 +512,38 @@ public final class ApiServer implements AutoCloseable {
         /** Whether the client has gone: its connection closed, or failed, while the request waited. */
         boolean clientGone() {
             EndPoint endPoint = connection.getEndPoint();
-            return failed || !endPoint.isOpen() || endPoint.isInputShutdown();
+            return failed || !endPoint.isOpen() || endPoint.isInputShutdown() || peerClosed(endPoint);
+        }
+
+        /**
+         * Whether the client closed its side. Jetty reads nothing more from a connection while its
+         * request is being handled (a GET has no body to read), so it cannot see the close: this
+         * reads one byte, without blocking, from the socket itself. End of stream is a client that
+         * has gone. A byte is the start of a pipelined request (no mainstream client pipelines):
+         * that byte is consumed, so this answer closes the connection, and the client resends the
+         * pipelined request, as HTTP/1.1 lets it. Over TLS the socket holds records, not requests;
+         * there Jetty's own failure notice is all there is.
+         */
+        private boolean peerClosed(EndPoint endPoint) {
+            if (endPoint.isSecure() || !(endPoint.getTransport() instanceof SocketChannel channel)) {
+                return false;
+            }
+            try {
+                int read = channel.read(ByteBuffer.allocate(1));
+                if (read > 0) {
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                }
+                return read < 0;
+            } catch (IOException e) {
+                return true;
+            }
         }
 
         /** Ends the exchange without an answer (its client is gone). */
         void abandon() {
-            callback.failed(new IOException("client disconnected before its request was run"));
+            connection.getEndPoint().close();
+            // An EofException is one of Jetty's quiet ones: no error response, no stack trace in the log.
+            callback.failed(new EofException("client disconnected before its request was run"));
             record(0);
         }
 
