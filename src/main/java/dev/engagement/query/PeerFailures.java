@@ -53,7 +53,7 @@ final class PeerFailures {
             count = s.unlogged;
             s.unlogged = 0;
         }
-        log.warn("instance {} did not answer {} call(s) in the last minute (last: partitions {}, {}); its partitions"
+        log.warn("instance {} did not answer {} call(s) since its last warning (at most one a minute; last: partitions {}, {}); its partitions"
             + " are read from standbys where there are", host, count, partitions, error.toString());
     }
 
