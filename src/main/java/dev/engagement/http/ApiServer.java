@@ -22,6 +22,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -148,6 +149,8 @@ public final class ApiServer implements AutoCloseable {
     static final int INTERNAL_QUEUE = 256;
     /** Threads for status, metrics, the dashboard's files and errors. */
     static final int OTHER_THREADS = 4;
+    /** The longest {@link #close} waits for running requests to finish. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     /** Jetty's own threads: acceptor, selectors, and the parsing of requests (health checks are answered there). */
     static final int JETTY_THREADS = 12;
 
@@ -299,7 +302,11 @@ public final class ApiServer implements AutoCloseable {
     private final class ReadDeadlines implements Connection.Listener {
         @Override
         public void onOpened(Connection connection) {
-            betweenRequests.put(connection, new long[] {System.nanoTime(), connection.getBytesIn()});
+            // Over TLS the HTTP connection inside is tracked; the TLS one under it carries handshakes
+            // and records, and never sees a request.
+            if (!(connection instanceof SslConnection)) {
+                betweenRequests.put(connection, new long[] {System.nanoTime(), connection.getBytesIn()});
+            }
         }
 
         @Override
@@ -332,7 +339,6 @@ public final class ApiServer implements AutoCloseable {
         public boolean handle(Request request, Response response, Callback callback) {
             long received = System.nanoTime();
             Connection connection = connectionOf(request);
-            // Some connections (TLS) report their bytes on the outer connection only: both are tracked.
             betweenRequests.remove(connection);
             Exchange exchange = new Exchange(request, response, callback, received, connection);
             String path = request.getHttpURI().getPath();
@@ -446,8 +452,16 @@ public final class ApiServer implements AutoCloseable {
             });
         }
 
-        void close() {
-            pool.shutdownNow();
+        void close(long deadline) {
+            pool.shutdown();
+            try {
+                if (!pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    pool.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                pool.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -556,6 +570,10 @@ public final class ApiServer implements AutoCloseable {
             } catch (Busy | QueryTimeoutException e) {
                 response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
                 send(503, error(e.getMessage()));
+            } catch (RejectedExecutionException e) {
+                // The query layer's threads are closing: this instance is shutting down.
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+                send(503, error("shutting down: retry on another instance"));
             } catch (RuntimeException | IOException e) {
                 LOG.error("query failed: {}", request.getHttpURI().getPathQuery(), e);
                 send(500, error("internal error: " + e.getClass().getSimpleName()));
@@ -726,8 +744,11 @@ public final class ApiServer implements AutoCloseable {
             LOG.debug("stopping the HTTP server: {}", e.toString());
         }
         sweeper.shutdownNow();
+        // Requests already running finish before the query layer under them closes (a SIGTERM while
+        // queries run): bounded, so that a shutdown never hangs on a slow query.
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         for (Lane lane : List.of(queryLane, internalLane, otherLane)) {
-            lane.close();
+            lane.close(deadline);
         }
     }
 }

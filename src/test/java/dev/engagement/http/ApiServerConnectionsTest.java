@@ -217,7 +217,8 @@ class ApiServerConnectionsTest {
         TestCertificates certs = TestCertificates.generate(dir.resolve("certs"), "keypass", "trustpass");
         HttpSettings.Tls tls = new HttpSettings.Tls(certs.brokerKeystore().toString(), certs.keystorePassword(),
             certs.truststore().toString(), certs.truststorePassword(), "need");
-        HttpSettings settings = new HttpSettings("127.0.0.1", 0, "tok", Duration.ofSeconds(30), Duration.ofSeconds(10),
+        Duration readTimeout = Duration.ofMillis(300);
+        HttpSettings settings = new HttpSettings("127.0.0.1", 0, "tok", Duration.ofSeconds(30), readTimeout,
             8192, 4096, 64, 4096, tls);
         server = start(settings);
         HttpPeerClient peer = new HttpPeerClient(Duration.ofSeconds(30), settings);
@@ -226,6 +227,13 @@ class ApiServerConnectionsTest {
         assertThat(peer.fetch("127.0.0.1:" + server.port(), query, Set.of(0, 1), 100))
             .extracting(PartitionAnswer::partition).isEmpty();
         assertThat(queries.partialCalls.get()).as("the peer's call arrived, over https with the token").isEqualTo(1);
+        // A kept-alive TLS connection that finished its request is idle, not a stalled read: the read
+        // timeout leaves it open (a lower bound on the wait, then the server's own count).
+        long answered = System.nanoTime();
+        Poll.until("well past the read timeout", DEADLINE, () -> System.nanoTime() - answered > 4 * readTimeout.toNanos());
+        assertThat(server.openConnections()).as("the peer's connection still open").isEqualTo(1);
+        peer.fetch("127.0.0.1:" + server.port(), query, Set.of(2), 100);
+        assertThat(queries.partialCalls.get()).isEqualTo(2);
 
         HttpClient noCertificate = HttpClient.newBuilder().sslContext(HttpPeerClient.sslContext(
             new HttpSettings.Tls(dir.resolve("certs").resolve("truststore.jks").toString(), "trustpass",

@@ -56,7 +56,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ready before the next, as a StatefulSet does) and then a kill -9 and restart of one instance.
  *
  * <p>Asserted: no 5xx but 503 with {@code Retry-After}, and those under 1 %; no answer
- * {@code complete:false} (every partition always has a live standby or active); never more than one
+ * {@code complete:false} for want of a partition (every partition always has a live active or standby); never more than one
  * instance not ready at a time; every {@code /health/live} answered, its p90 under the same run's
  * query p50 (floor 250 ms), beside the slow clients; and the final answers of every instance equal
  * those of a reference instance that read the same pings without a restart. No fixed time is
@@ -78,7 +78,7 @@ class ClusterIT {
     private static final Map<String, String> QUERIES = new LinkedHashMap<>();
 
     static {
-        QUERIES.put("er28-filter", "/v1/engagement?metrics=er&from=" + day(31) + "&to=" + day(58) + "&channel=release");
+        QUERIES.put("er28-filter", "/v1/engagement?metrics=er&from=" + day(27) + "&to=" + day(54) + "&channel=release");
         QUERIES.put("groupby59", "/v1/engagement?metrics=dau,mau,er&from=" + day(0) + "&to=" + day(58)
             + "&groupBy=os,channel");
         QUERIES.put("releases", "/v1/releases?dimension=channel&metrics=er&ages=0..3");
@@ -175,20 +175,23 @@ class ClusterIT {
                 }
                 long seconds = Math.max(1, (System.nanoTime() - started) / 1_000_000_000L);
 
+                String report = load.report(seconds) + "\n" + probe.report();
+                System.out.println(report);
+                Files.createDirectories(Path.of("target", "cluster-it"));
+                Files.writeString(Path.of("target", "cluster-it", "report.txt"), report);
+
                 Poll.until("the reference read every ping", Duration.ofSeconds(120),
                     () -> reference.app().counters().total() == data.pings.size());
                 for (Map.Entry<String, String> q : QUERIES.entrySet()) {
                     JsonNode expected = Poll.stable("the reference's " + q.getKey(), Duration.ofSeconds(60),
                         Duration.ofSeconds(1), () -> comparable(fetch(reference.httpPort(), q.getValue())));
+                    probe.mark("the reference's " + q.getKey() + " settled");
                     for (Instance in : instances) {
                         Poll.until("instance " + in.index + " answers " + q.getKey() + " as the reference does",
                             Duration.ofSeconds(120), () -> expected.equals(comparable(fetch(in.port, q.getValue()))));
                     }
                 }
 
-                String report = load.report(seconds) + "\n" + probe.report();
-                System.out.println(report);
-                Files.writeString(Path.of("target", "cluster-it-report.txt"), report);
 
                 assertThat(load.total.get()).as("queries sent").isPositive();
                 load.serverErrors.assertNone("5xx other than 503 with Retry-After");
@@ -268,7 +271,7 @@ class ClusterIT {
         ObjectNode copy = answer.deepCopy();
         copy.remove("tookMs");
         if (copy.has("partitions")) {
-            if (!answer.path("complete").asBoolean() || answer.path("partitions").path("answered").asInt() != PARTITIONS) {
+            if (answer.path("partitions").path("answered").asInt() != PARTITIONS) {
                 return null;
             }
             ((ObjectNode) copy.get("partitions")).remove("standby");
@@ -294,7 +297,8 @@ class ClusterIT {
 
         void start() throws IOException {
             starts++;
-            process = AppProcess.start(dir.resolve("instance-" + index + "-" + starts + ".log"), port,
+            // Logs under target/, kept after the run (the state directories are the test's temporary ones).
+            process = AppProcess.start(Path.of("target", "cluster-it", "instance-" + index + "-" + starts + ".log"), port,
                 "run", "--config", config.toString());
         }
 
@@ -403,9 +407,12 @@ class ClusterIT {
                         answeredBy.put(in.index, true);
                         micros.get(name).add(took);
                         try {
+                            // complete:false for want of a partition (a day not closed yet, or a
+                            // 28-day window before the data starts, is the data's, not the cluster's).
                             JsonNode body = JSON.readTree(r.body());
-                            if (body.has("complete") && !body.path("complete").asBoolean()) {
-                                incomplete.add(name + " on " + in.index + ": " + body.path("partitions"));
+                            JsonNode parts = body.path("partitions");
+                            if (parts.has("answered") && parts.path("answered").asInt() != parts.path("total").asInt()) {
+                                incomplete.add(name + " on " + in.index + ": " + parts);
                             }
                         } catch (IOException e) {
                             serverErrors.add("unparseable 200 from " + in.index);
@@ -478,7 +485,9 @@ class ClusterIT {
         }
 
         void mark(String event) {
-            timeline.add(String.format("  %7.1f s  %s", (System.nanoTime() - t0) / 1e9, event));
+            String line = String.format("  %7.1f s  %s", (System.nanoTime() - t0) / 1e9, event);
+            timeline.add(line);
+            System.out.println("ClusterIT" + line);
         }
 
         void start() {
