@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "engagement", mixinStandardHelpOptions = true, version = "engagement 0.1.0",
     description = "Live DAU / WAU / MAU / engagement ratio from HyperLogLog sketches on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, QueryCommand.class, ReplayCommand.class,
-        GenerateCommand.class, BenchCommand.class})
+        GenerateCommand.class, BenchCommand.class, LoadCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
