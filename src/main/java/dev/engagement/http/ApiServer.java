@@ -174,6 +174,7 @@ public final class ApiServer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final byte[] expectedAuthorization;
     private final long maxWaitNanos;
+    private volatile boolean closing;
     /** Connections not serving a request, with when they opened or last answered and their bytes read then. */
     private final Map<Connection, long[]> betweenRequests = new ConcurrentHashMap<>();
 
@@ -267,6 +268,8 @@ public final class ApiServer implements AutoCloseable {
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(settings.maxConnections(), connector));
         server.setErrorHandler(new JsonErrors());
+        // A stop waits this long at most for Jetty's own graceful parts (a SIGTERM exits promptly).
+        server.setStopTimeout(CLOSE_WAIT.toMillis());
         Handler routes = new Routes();
         if (settings.gzipMinBytes() > 0) {
             GzipHandler gzip = new GzipHandler(routes);
@@ -647,7 +650,7 @@ public final class ApiServer implements AutoCloseable {
                     send(up ? 200 : 503, AnswerJson.write(Map.of("status", up ? "UP" : "DOWN")));
                 }
                 case "/health/ready" -> {
-                    boolean up = ready.getAsBoolean();
+                    boolean up = !closing && ready.getAsBoolean();
                     send(up ? 200 : 503, AnswerJson.write(Map.of("status", up ? "UP" : "DOWN")));
                 }
                 case "/internal/v1/partials" -> send(200, partials(params));
@@ -738,6 +741,9 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        // Not ready from the first moment of a shutdown: a probe on a kept-alive connection that
+        // Jetty still serves while it stops must not see 200.
+        closing = true;
         try {
             server.stop();
         } catch (Exception e) {
