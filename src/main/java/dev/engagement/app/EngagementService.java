@@ -18,7 +18,6 @@ import dev.engagement.topology.EngagementTopology;
 import dev.engagement.topology.IngestCounters;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -29,7 +28,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -86,7 +84,7 @@ public final class EngagementService implements AutoCloseable {
         HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
         QueryLimits limits = QueryLimits.of(config.query());
         this.queries = new QueryService(app.streams(), EngagementTopology.SKETCH_STORE, config.pingsTopic(), partitions::current,
-            self, new HttpPeerClient(Duration.ofSeconds(10), config.http().token()),
+            self, new HttpPeerClient(Duration.ofSeconds(10), config.http()),
             new PartitionQuery(config.dimensionNames(), config.lgK(), config.query().cacheEntries()),
             new Answers(config.lgK(), limits));
         Duration queryTimeout = config.query().timeout();
@@ -101,10 +99,9 @@ public final class EngagementService implements AutoCloseable {
         Releases releases = new Releases(queries::queryAllGroups, this::latestDay, config.release().dimension(),
             config.release().minClients(), (int) config.retention().toDays(), limits.lowSampleClients());
         Dimensions dimensions = new Dimensions(queries::queryAllGroups, this::latestDay, config.dimensionNames());
-        this.api = new ApiServer(new InetSocketAddress(config.http().bind(), config.http().port()),
+        this.api = new ApiServer(config.http(),
             new ServedQueries(queries, releases, dimensions), config.dimensionNames(), limits, this::status,
-            () -> app.streams().state() == KafkaStreams.State.RUNNING, () -> !app.failed(), metrics,
-            config.http().token());
+            queries::canAnswer, () -> !app.failed(), metrics);
         api.start();
         this.summary = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "engagement-summary");

@@ -12,7 +12,7 @@ import java.util.Properties;
 @Command(name = "engagement", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Live DAU / WAU / MAU / engagement ratio from HyperLogLog sketches on Kafka Streams.",
     subcommands = {DemoCommand.class, RunCommand.class, QueryCommand.class, ReplayCommand.class,
-        GenerateCommand.class, BenchCommand.class})
+        GenerateCommand.class, BenchCommand.class, LoadCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -112,6 +112,17 @@ public record EngagementConfig(
         Map.entry("engagement.http.bind", "127.0.0.1"),
         Map.entry("engagement.http.port", "8080"),
         Map.entry("engagement.http.token", ""),
+        Map.entry("engagement.http.idle-timeout", "30s"),
+        Map.entry("engagement.http.read-timeout", "10s"),
+        Map.entry("engagement.http.max-header-bytes", "8192"),
+        Map.entry("engagement.http.max-uri-bytes", "4096"),
+        Map.entry("engagement.http.max-connections", "1024"),
+        Map.entry("engagement.http.gzip-min-bytes", "4096"),
+        Map.entry("engagement.http.tls.keystore", ""),
+        Map.entry("engagement.http.tls.keystore-password", ""),
+        Map.entry("engagement.http.tls.truststore", ""),
+        Map.entry("engagement.http.tls.truststore-password", ""),
+        Map.entry("engagement.http.tls.client-auth", "none"),
         Map.entry("engagement.query.low-sample-clients", "100"),
         Map.entry("engagement.query.max-range-days", "400"),
         Map.entry("engagement.query.max-groups", "1000"),
@@ -226,14 +237,33 @@ public record EngagementConfig(
             (short) integer(all, "engagement.topic.replication-factor", -1),
             integer(all, "engagement.max-live-sketches", 2),
             all.getOrDefault("engagement.instance-id", ""),
-            new HttpSettings(get(all, "engagement.http.bind"), integer(all, "engagement.http.port", 0),
-                all.getOrDefault("engagement.http.token", "")),
+            http(all),
             new QuerySettings(integer(all, "engagement.query.low-sample-clients", 0),
                 integer(all, "engagement.query.max-range-days", 1), integer(all, "engagement.query.max-groups", 1),
                 integer(all, "engagement.query.cache-entries", 0), positive(all, "engagement.query.timeout")),
             new ReleaseSettings(get(all, "engagement.release.dimension"), integer(all, "engagement.release.min-clients", 1)),
             watches,
             kafka);
+    }
+
+    private static HttpSettings http(Map<String, String> all) {
+        String clientAuth = get(all, "engagement.http.tls.client-auth");
+        if (!Set.of("none", "want", "need").contains(clientAuth)) {
+            throw new ConfigException("engagement.http.tls.client-auth: one of none, want, need; got '" + clientAuth + "'");
+        }
+        HttpSettings.Tls tls = new HttpSettings.Tls(all.getOrDefault("engagement.http.tls.keystore", ""),
+            all.getOrDefault("engagement.http.tls.keystore-password", ""),
+            all.getOrDefault("engagement.http.tls.truststore", ""),
+            all.getOrDefault("engagement.http.tls.truststore-password", ""), clientAuth);
+        if (!tls.enabled() && (!tls.truststore().isEmpty() || !"none".equals(clientAuth))) {
+            throw new ConfigException("engagement.http.tls.truststore and engagement.http.tls.client-auth need"
+                + " engagement.http.tls.keystore (TLS is on only with a key store)");
+        }
+        return new HttpSettings(get(all, "engagement.http.bind"), integer(all, "engagement.http.port", 0),
+            all.getOrDefault("engagement.http.token", ""), positive(all, "engagement.http.idle-timeout"),
+            positive(all, "engagement.http.read-timeout"), integer(all, "engagement.http.max-header-bytes", 1024),
+            integer(all, "engagement.http.max-uri-bytes", 256), integer(all, "engagement.http.max-connections", 8),
+            integer(all, "engagement.http.gzip-min-bytes", 0), tls);
     }
 
     /** The settings as {@code key=value} lines for the start-up log, with secrets masked. */
@@ -247,7 +277,11 @@ public record EngagementConfig(
         lines.add("engagement.schema-registry.url: " + schemaRegistryUrl
             + (schemaRegistryUserInfo.isEmpty() ? "" : " (basic auth: ****)"));
         lines.add("engagement.http: " + http.bind() + ":" + http.port()
-            + (http.hasToken() ? " (bearer token: ****)" : " (no token)"));
+            + (http.hasToken() ? " (bearer token: ****)" : " (no token)")
+            + (http.tls().enabled() ? " tls keystore=" + http.tls().keystore() + " client-auth=" + http.tls().clientAuth()
+                : " (no tls)")
+            + " idle-timeout=" + Durations.format(http.idleTimeout()) + " read-timeout=" + Durations.format(http.readTimeout())
+            + " max-connections=" + http.maxConnections() + " gzip-min-bytes=" + http.gzipMinBytes());
         lines.add("engagement.query: timeout=" + Durations.format(query.timeout()) + " low-sample-clients="
             + query.lowSampleClients() + " max-range-days=" + query.maxRangeDays() + " max-groups=" + query.maxGroups()
             + " cache-entries=" + query.cacheEntries());

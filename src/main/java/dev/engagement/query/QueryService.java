@@ -15,12 +15,15 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -33,13 +36,17 @@ import java.util.function.IntSupplier;
  * Answers queries across every instance: each partition is read where it lives (here, through
  * Interactive Queries, or on its owner through a {@link PeerClient}), partial unions are merged here.
  *
- * <p>A partition's owner is its active task's instance; while a partition has no active owner (a
- * rebalance), a standby's instance serves it from its possibly stale copy. Partitions that cannot be
- * read are left out and the answer says {@code complete: false}; a query never fails for that.
+ * <p>A partition is read from its active task's instance; when that instance does not answer (it
+ * died and the group has not noticed yet) or there is none (a rebalance), from an instance that
+ * hosts a standby of it, this one or any other, from its possibly stale copy. Partitions that cannot
+ * be read anywhere are left out and the answer says {@code complete: false}; a query never fails for
+ * that.
  */
 public final class QueryService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
+    /** This instance, in a partition's route. */
+    private static final String HERE = "";
 
     private final KafkaStreams streams;
     private final String storeName;
@@ -50,6 +57,7 @@ public final class QueryService implements AutoCloseable {
     private final PartitionQuery partitionQuery;
     private final Answers answers;
     private final Answers unlimited;
+    private final PeerFailures failures = new PeerFailures(LOG, System::nanoTime);
     private volatile Duration timeout = Duration.ofSeconds(30);
     /** The longest a read waits for a partition assigned here that cannot be read yet. */
     private static final Duration REBALANCE_WAIT = Duration.ofSeconds(2);
@@ -139,38 +147,159 @@ public final class QueryService implements AutoCloseable {
     }
 
     private EngagementAnswer query(EngagementQuery query, Answers answering) {
-        Map<String, Set<Integer>> remote = new HashMap<>();
-        Set<Integer> local = new TreeSet<>();
-        placement(local, remote);
-        List<CompletableFuture<List<PartitionAnswer>>> calls = new ArrayList<>();
-        remote.forEach((host, parts) -> calls.add(CompletableFuture.supplyAsync(() -> {
-            try {
-                return peers.fetch(host, query, parts, answering.maxGroups());
-            } catch (BadQueryException e) {
-                throw e; // the same question is bad everywhere: the caller gets the 400
-            } catch (Exception e) {
-                LOG.warn("instance {} did not answer for partitions {}: {}", host, parts, e.toString());
-                // It may be dead before the group notices (session timeout): read its partitions
-                // from a standby here, when there is one, rather than leave them out.
+        int n = partitions.getAsInt();
+        Map<Integer, List<String>> routes = routes(n);
+        Map<Integer, Integer> next = new TreeMap<>(); // partition -> index of its next host to try
+        for (int p = 0; p < n; p++) {
+            next.put(p, 0);
+        }
+        Set<Integer> triedHere = new HashSet<>();
+        List<PartitionAnswer> all = new ArrayList<>();
+        // Rounds: each partition is asked of its first host; those a host did not answer (it failed, or
+        // could not read them) are asked of their next host, then here as a last resort.
+        while (!next.isEmpty()) {
+            Set<Integer> local = new TreeSet<>();
+            Map<String, Set<Integer>> remote = new TreeMap<>();
+            for (Iterator<Map.Entry<Integer, Integer>> it = next.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Integer, Integer> e = it.next();
+                int p = e.getKey();
+                List<String> route = routes.get(p);
+                String host = e.getValue() < route.size() ? route.get(e.getValue()) : null;
+                if (host == null && triedHere.contains(p)) {
+                    it.remove(); // nowhere left to read it: the answer says complete:false
+                } else if (host == null || host.equals(HERE)) {
+                    local.add(p);
+                    triedHere.add(p);
+                } else {
+                    remote.computeIfAbsent(host, h -> new TreeSet<>()).add(p);
+                }
+            }
+            if (next.isEmpty()) {
+                break;
+            }
+            Map<String, CompletableFuture<List<PartitionAnswer>>> calls = new TreeMap<>();
+            remote.forEach((host, parts) -> calls.put(host, CompletableFuture.supplyAsync(() -> {
                 try {
-                    return local(query, parts, answering.maxGroups());
-                } catch (QueryTimeoutException timeout) {
+                    List<PartitionAnswer> answers = peers.fetch(host, query, parts, answering.maxGroups());
+                    failures.succeeded(host);
+                    return answers;
+                } catch (BadQueryException e) {
+                    throw e; // the same question is bad everywhere: the caller gets the 400
+                } catch (Exception e) {
+                    // It may be dead before the group notices (session timeout): its partitions are
+                    // asked of their standbys' instances in the next round.
+                    failures.failed(host, parts, e);
                     return List.<PartitionAnswer>of();
                 }
-            }
-        }, fanOut)));
-        List<PartitionAnswer> all = new ArrayList<>(local(query, local, answering.maxGroups()));
-        for (CompletableFuture<List<PartitionAnswer>> call : calls) {
-            try {
-                all.addAll(call.join());
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof BadQueryException bad) {
-                    throw bad;
+            }, fanOut)));
+            List<PartitionAnswer> round = new ArrayList<>(local.isEmpty() ? List.of()
+                : local(query, local, answering.maxGroups()));
+            for (CompletableFuture<List<PartitionAnswer>> call : calls.values()) {
+                try {
+                    round.addAll(call.join());
+                } catch (CompletionException e) {
+                    if (e.getCause() instanceof BadQueryException bad) {
+                        throw bad;
+                    }
+                    throw e;
                 }
-                throw e;
+            }
+            for (PartitionAnswer answer : round) {
+                if (next.remove(answer.partition()) != null) {
+                    all.add(answer);
+                }
+            }
+            next.replaceAll((p, i) -> i + 1);
+        }
+        all.sort(Comparator.comparingInt(PartitionAnswer::partition));
+        return answering.answer(query, all, n);
+    }
+
+    /**
+     * Whether this instance can answer queries completely, for {@code /health/ready}: its streams are
+     * RUNNING; or they are rebalancing and every partition is assigned here (active or standby, so
+     * readable here now or within the rebalance wait) or hosted, active or standby, by another
+     * instance that has not just failed a call. Alone (no {@code application.server}), RUNNING only.
+     * Cheap: metadata in memory, no I/O.
+     */
+    public boolean canAnswer() {
+        KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.RUNNING) {
+            return true;
+        }
+        if (state != KafkaStreams.State.REBALANCING || self == null) {
+            return false;
+        }
+        Map<Integer, List<String>> routes = routes(partitions.getAsInt(), false);
+        for (List<String> route : routes.values()) {
+            if (route.stream().noneMatch(h -> h.equals(HERE) || !failures.down(h))) {
+                return false;
             }
         }
-        return answering.answer(query, all, partitions.getAsInt());
+        return true;
+    }
+
+    /** {@link #routes(int, boolean)}, with a partition no metadata names read here. */
+    private Map<Integer, List<String>> routes(int n) {
+        return routes(n, true);
+    }
+
+    /**
+     * Where each partition can be read, in the order to try: its active task's instance, then the
+     * instances of its standbys (this one first: no call), instances that just failed last. This
+     * instance is {@link #HERE}. A partition no metadata names is read here when {@code unknownHere}
+     * (alone, or the streams not running), else has an empty route.
+     */
+    private Map<Integer, List<String>> routes(int n, boolean unknownHere) {
+        Map<Integer, HostInfo> active = new HashMap<>();
+        Map<Integer, List<HostInfo>> standby = new HashMap<>();
+        Collection<StreamsMetadata> metadata;
+        try {
+            metadata = self == null ? List.of() : streams.streamsMetadataForStore(storeName);
+        } catch (RuntimeException e) {
+            // Streams not running (starting, or stopped on an error): try what is here; the answer
+            // says which partitions were read.
+            metadata = List.of();
+        }
+        for (StreamsMetadata m : metadata) {
+            for (TopicPartition tp : m.topicPartitions()) {
+                if (tp.topic().equals(pingsTopic)) {
+                    active.put(tp.partition(), m.hostInfo());
+                }
+            }
+            for (TopicPartition tp : m.standbyTopicPartitions()) {
+                if (tp.topic().equals(pingsTopic)) {
+                    standby.computeIfAbsent(tp.partition(), p -> new ArrayList<>()).add(m.hostInfo());
+                }
+            }
+        }
+        Map<Integer, List<String>> routes = new HashMap<>();
+        for (int p = 0; p < n; p++) {
+            List<String> route = new ArrayList<>();
+            HostInfo owner = active.get(p);
+            if (owner != null) {
+                route.add(name(owner));
+            }
+            List<HostInfo> standbys = new ArrayList<>(standby.getOrDefault(p, List.of()));
+            standbys.sort(Comparator.comparing((HostInfo h) -> !h.equals(self)).thenComparing(h -> h.host() + ":" + h.port()));
+            for (HostInfo h : standbys) {
+                String name = name(h);
+                if (!route.contains(name)) {
+                    route.add(name);
+                }
+            }
+            if (route.isEmpty() && unknownHere) {
+                route.add(HERE); // alone, or unknown owner: try here
+            }
+            // An instance that just failed is tried last; this one never is "down".
+            route.sort(Comparator.comparing(h -> !h.equals(HERE) && failures.down(h)));
+            routes.put(p, route);
+        }
+        return routes;
+    }
+
+    private String name(HostInfo host) {
+        return host.equals(self) ? HERE : host.host() + ":" + host.port();
     }
 
     /**
@@ -252,40 +381,6 @@ public final class QueryService implements AutoCloseable {
             .fromNameAndType(storeName, ReadableSketchStore.type())
             .withPartition(partition).enableStaleStores());
         return new StorePartitionReader(partition, store);
-    }
-
-    /** Decides where each partition is read: here, or on which other instance. */
-    private void placement(Set<Integer> local, Map<String, Set<Integer>> remote) {
-        Map<Integer, HostInfo> active = new HashMap<>();
-        Map<Integer, HostInfo> standby = new HashMap<>();
-        Collection<StreamsMetadata> metadata;
-        try {
-            metadata = streams.streamsMetadataForStore(storeName);
-        } catch (RuntimeException e) {
-            // Streams not running (starting, or stopped on an error): try what is here; the answer
-            // says which partitions were read.
-            metadata = List.of();
-        }
-        for (StreamsMetadata m : metadata) {
-            for (TopicPartition tp : m.topicPartitions()) {
-                if (tp.topic().equals(pingsTopic)) {
-                    active.put(tp.partition(), m.hostInfo());
-                }
-            }
-            for (TopicPartition tp : m.standbyTopicPartitions()) {
-                if (tp.topic().equals(pingsTopic)) {
-                    standby.putIfAbsent(tp.partition(), m.hostInfo());
-                }
-            }
-        }
-        for (int p = 0, n = partitions.getAsInt(); p < n; p++) {
-            HostInfo owner = active.getOrDefault(p, standby.get(p));
-            if (self == null || owner == null || owner.equals(self)) {
-                local.add(p); // alone, unknown owner (try here), or ours
-            } else {
-                remote.computeIfAbsent(owner.host() + ":" + owner.port(), h -> new TreeSet<>()).add(p);
-            }
-        }
     }
 
     public int partitions() {
