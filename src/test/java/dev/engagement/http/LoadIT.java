@@ -125,7 +125,7 @@ class LoadIT {
             }
             try (EngagementService a = EngagementService.start(EngagementConfig.from(properties(kafka, "a", portA)), registry);
                  AppProcess b = AppProcess.start(dir.resolve("b.log"), portB, "run", "--config", configB.toString());
-                 // After a: the JDK server takes its settings (TCP_NODELAY) from the first one created.
+                 // A bare JDK server beside the instances: the floor any health check pays on this machine.
                  Control control = new Control()) {
                 Poll.until("two instances, each owning partitions, each partition with a standby on the other",
                     Duration.ofSeconds(120), () -> b.get("/health/ready").status() == 200 && standbysEverywhere(a));
@@ -336,6 +336,11 @@ class LoadIT {
         private final ExecutorService executor = Executors.newSingleThreadExecutor();
 
         Control() throws IOException {
+            // TCP_NODELAY, as the instances' Jetty sets it: without it a kept-alive answer waits for
+            // the client's delayed ACK (40 ms). The JDK reads this when its first server is created.
+            if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+                System.setProperty("sun.net.httpserver.nodelay", "true");
+            }
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
             byte[] body = "{ \"status\" : \"UP\" }".getBytes(StandardCharsets.UTF_8);
             server.createContext("/", x -> {
