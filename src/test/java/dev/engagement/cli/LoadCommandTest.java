@@ -2,15 +2,13 @@ package dev.engagement.cli;
 
 import dev.engagement.config.HttpSettings;
 import dev.engagement.http.ApiServer;
-import dev.engagement.query.DimensionsAnswer;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
 import dev.engagement.query.PartialsQuery;
 import dev.engagement.query.PartitionAnswer;
 import dev.engagement.query.Queries;
 import dev.engagement.query.QueryLimits;
-import dev.engagement.query.ReleaseAnswer;
-import dev.engagement.query.ReleaseQuery;
+import dev.engagement.testing.EngagementOnlyQueries;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,7 +20,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,26 +30,11 @@ class LoadCommandTest {
     @Test
     void sendsTheMixAndPrintsFiguresPerQueryType() throws Exception {
         List<EngagementQuery> asked = new CopyOnWriteArrayList<>();
-        Queries queries = new Queries() {
+        Queries queries = new EngagementOnlyQueries() {
             @Override
             public EngagementAnswer engagement(EngagementQuery query) {
                 asked.add(query);
                 return new EngagementAnswer(query, List.of(), 4, 4, true);
-            }
-
-            @Override
-            public String defaultReleaseDimension() {
-                return "channel";
-            }
-
-            @Override
-            public ReleaseAnswer releases(ReleaseQuery query) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public DimensionsAnswer dimensions(OptionalInt limit) {
-                throw new UnsupportedOperationException();
             }
 
             @Override

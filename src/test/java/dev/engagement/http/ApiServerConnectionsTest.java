@@ -1,17 +1,14 @@
 package dev.engagement.http;
 
 import dev.engagement.config.HttpSettings;
-import dev.engagement.query.DimensionsAnswer;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
 import dev.engagement.query.Metric;
 import dev.engagement.query.PartialsQuery;
 import dev.engagement.query.PartitionAnswer;
-import dev.engagement.query.Queries;
 import dev.engagement.query.QueryLimits;
-import dev.engagement.query.ReleaseAnswer;
-import dev.engagement.query.ReleaseQuery;
 import dev.engagement.sketch.Estimate;
+import dev.engagement.testing.EngagementOnlyQueries;
 import dev.engagement.testing.Poll;
 import dev.engagement.testing.TestCertificates;
 
@@ -44,7 +41,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -283,7 +279,7 @@ class ApiServerConnectionsTest {
     }
 
     /** Answers a row per day; blocks public queries while {@code block} until released. */
-    private static final class StandInQueries implements Queries {
+    private static final class StandInQueries extends EngagementOnlyQueries {
 
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger running = new AtomicInteger();
@@ -310,21 +306,6 @@ class ApiServerConnectionsTest {
                 rows.add(new EngagementAnswer.Row(Map.of("os", "Linux"), d, m, 1100, 10100, false, true));
             }
             return new EngagementAnswer(query, rows, 4, 4, true);
-        }
-
-        @Override
-        public String defaultReleaseDimension() {
-            return "channel";
-        }
-
-        @Override
-        public ReleaseAnswer releases(ReleaseQuery query) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public DimensionsAnswer dimensions(OptionalInt limit) {
-            throw new UnsupportedOperationException();
         }
 
         @Override

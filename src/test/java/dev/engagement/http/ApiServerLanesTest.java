@@ -1,14 +1,11 @@
 package dev.engagement.http;
 
-import dev.engagement.query.DimensionsAnswer;
 import dev.engagement.query.EngagementAnswer;
 import dev.engagement.query.EngagementQuery;
 import dev.engagement.query.PartialsQuery;
 import dev.engagement.query.PartitionAnswer;
-import dev.engagement.query.Queries;
 import dev.engagement.query.QueryLimits;
-import dev.engagement.query.ReleaseAnswer;
-import dev.engagement.query.ReleaseQuery;
+import dev.engagement.testing.EngagementOnlyQueries;
 import dev.engagement.testing.Poll;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -27,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -199,7 +195,7 @@ class ApiServerLanesTest {
     }
 
     /** A query layer whose public queries (and internal reads) block until released. */
-    private static final class BlockingQueries implements Queries {
+    private static final class BlockingQueries extends EngagementOnlyQueries {
 
         final CountDownLatch releasePublic = new CountDownLatch(1);
         final CountDownLatch releaseInternal = new CountDownLatch(1);
@@ -217,21 +213,6 @@ class ApiServerLanesTest {
                 await(releasePublic);
             }
             return new EngagementAnswer(query, List.of(), 4, 4, true);
-        }
-
-        @Override
-        public String defaultReleaseDimension() {
-            return "channel";
-        }
-
-        @Override
-        public ReleaseAnswer releases(ReleaseQuery query) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public DimensionsAnswer dimensions(OptionalInt limit) {
-            throw new UnsupportedOperationException();
         }
 
         @Override
