@@ -85,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         description = "Active segments a day in the query store (default ${DEFAULT-VALUE}).")
     int querySegments;
 
-    @Option(names = "--query-days", defaultValue = "60", description = "Days in the query store (default ${DEFAULT-VALUE}).")
+    @Option(names = "--query-days", defaultValue = "" + IngestBench.DEFAULT_QUERY_DAYS, description = "Days in the query store (default ${DEFAULT-VALUE}).")
     int queryDays;
 
     @Option(names = "--accuracy-segments", defaultValue = "200",
