@@ -35,6 +35,9 @@ import java.util.function.Function;
  * acknowledgement to its client being counted by a query, with Engagement as the product runs it, at
  * half its measured 1-thread ingest rate. The ratio lines start {@code Engagement ingest /} (CI
  * greps for them).
+ *
+ * <p>With {@code --run-jar JAR}, instead: the product as users start it ({@link RunJarBench}), a broker
+ * and the app each in a fresh JVM of their own, printed as a table and JSON ({@code runJar}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmark ingest on an in-process broker: a bare consumer, a no-op Kafka Streams app, Engagement,"
