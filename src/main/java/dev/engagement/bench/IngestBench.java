@@ -122,6 +122,8 @@ public final class IngestBench implements AutoCloseable {
     public static final String RATE_UNIT = "pings/s";
     /** The unit of {@link Ingest#cpu()}: process CPU seconds per million pings. */
     public static final String CPU_UNIT = "CPU s / M pings";
+    /** Days in the query store by default ({@code bench --query-days}). */
+    public static final int DEFAULT_QUERY_DAYS = 60;
 
     /**
      * One ingest figure over the repetitions: the rate, and the process CPU time per million pings

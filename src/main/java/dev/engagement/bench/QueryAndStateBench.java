@@ -52,6 +52,8 @@ final class QueryAndStateBench {
     private static final String[] OSES = {"Windows_NT", "Darwin", "Linux", "Android", "iOS"};
     private static final List<String> DIMENSIONS = List.of("channel", "os", "country", "app_version");
     private static final LocalDate FIRST = LocalDate.of(2026, 8, 1);
+    /** Versions of the releases figure (fewer in a store of 1,800 segments or fewer). */
+    static final int RELEASE_VERSIONS = 3;
 
     private QueryAndStateBench() {
     }
@@ -159,15 +161,18 @@ final class QueryAndStateBench {
      */
     private static List<IngestBench.Figure> releases(PartitionReader reader, LocalDate last, int segments, int days,
                                                      int runs) {
+        // Segments 0, 900 and 1800 carry v0, v1 and v2 (segment(s)); fewer in a smoke-sized store. Three at
+        // most: a fourth (segment 2700, in any store of more than 2,700 segments) would get a release day 13
+        // days before the last day, so only 14 ages.
         List<String> versions = new ArrayList<>();
-        for (int s = 0; s < Math.min(segments, 2701); s += 900) { // fewer than 3 in a smoke-sized store
+        for (int s = 0; s < segments && versions.size() < RELEASE_VERSIONS; s += 900) {
             versions.add(segment(s)[3]);
         }
         Map<String, List<String>> params = new LinkedHashMap<>();
         params.put("channel", List.of("release"));
         params.put("versions", List.of(String.join(",", versions)));
         for (int i = 0; i < versions.size(); i++) {
-            int age = Math.min(55 - 14 * i, days - 1);
+            int age = releaseAge(i, days);
             params.put(ReleaseQuery.RELEASE_PREFIX + versions.get(i), List.of(last.minusDays(age).toString()));
         }
         ReleaseQuery query = ReleaseQuery.parse(params, DIMENSIONS, "app_version", QueryLimits.DEFAULTS);
@@ -186,8 +191,11 @@ final class QueryAndStateBench {
         }
         Releases warmed = fresh.get();
         ReleaseAnswer first = warmed.answer(query);
-        if (first.rows().size() != versions.size() * 28 && days >= 56) {
-            throw new IllegalStateException("releases answered " + first.rows().size() + " rows, not 3 x 28");
+        int expected = expectedReleaseRows(versions.size(), days);
+        if (first.rows().size() != expected) {
+            throw new IllegalStateException("releases answered " + first.rows().size() + " rows, not " + expected
+                + " (ages 0..27 of " + versions + ", each up to the last day): "
+                + first.rows().stream().map(r -> r.version() + "@" + r.age()).toList());
         }
         double[] warm = new double[runs];
         for (int i = 0; i < runs; i++) {
@@ -197,6 +205,23 @@ final class QueryAndStateBench {
         }
         String what = "releases, " + versions.size() + (versions.size() == 1 ? " version" : " versions") + " x 28 ages, one filter";
         return List.of(percentiles("query cold: " + what, cold), percentiles("query warm: " + what, warm));
+    }
+
+    /** The i-th version's age on the last day: 55, 41, 27 days, at most the store's first day. */
+    static int releaseAge(int i, int days) {
+        return Math.min(55 - 14 * i, days - 1);
+    }
+
+    /**
+     * Rows of the releases figure: each version's ages 0 to 27 that have reached the last day (every
+     * version has clients on every day of the store, so each such age is a row).
+     */
+    static int expectedReleaseRows(int versions, int days) {
+        int rows = 0;
+        for (int i = 0; i < versions; i++) {
+            rows += Math.min(ReleaseQuery.DEFAULT_TO_AGE, releaseAge(i, days)) + 1;
+        }
+        return rows;
     }
 
     /** RMSE of DAU and MAU against exact sets over random segments, and coverage of the ~95 % bounds. */

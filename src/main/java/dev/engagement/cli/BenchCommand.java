@@ -5,6 +5,7 @@ import dev.engagement.bench.IngestBench.Figure;
 import dev.engagement.bench.IngestBench.Freshness;
 import dev.engagement.bench.IngestBench.Ingest;
 import dev.engagement.bench.IngestBench.Kind;
+import dev.engagement.bench.RunJarBench;
 import dev.engagement.config.Durations;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +18,10 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * Measures ingest against same-run references on an in-process broker, then freshness, queries,
@@ -31,6 +35,9 @@ import java.util.concurrent.Callable;
  * acknowledgement to its client being counted by a query, with Engagement as the product runs it, at
  * half its measured 1-thread ingest rate. The ratio lines start {@code Engagement ingest /} (CI
  * greps for them).
+ *
+ * <p>With {@code --run-jar JAR}, instead: the product as users start it ({@link RunJarBench}), a broker
+ * and the app each in a fresh JVM of their own, printed as a table and JSON ({@code runJar}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmark ingest on an in-process broker: a bare consumer, a no-op Kafka Streams app, Engagement,"
@@ -85,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
         description = "Active segments a day in the query store (default ${DEFAULT-VALUE}).")
     int querySegments;
 
-    @Option(names = "--query-days", defaultValue = "60", description = "Days in the query store (default ${DEFAULT-VALUE}).")
+    @Option(names = "--query-days", defaultValue = "" + IngestBench.DEFAULT_QUERY_DAYS, description = "Days in the query store (default ${DEFAULT-VALUE}).")
     int queryDays;
 
     @Option(names = "--accuracy-segments", defaultValue = "200",
@@ -95,8 +102,34 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Also write the figures as JSON here.")
     Path out;
 
+    @Option(names = "--run-jar", paramLabel = "JAR",
+        description = "Instead of the in-process figures: the product as users start it. Pre-produces the pings to a"
+            + " broker in its own JVM (kafka.Kafka from JAR), then runs `java -Xmx<--heap> -jar JAR run` in a fresh JVM"
+            + " with the product's defaults, and reports pings/s, CPU by thread group, the broker's CPU, topic bytes"
+            + " per million pings and the longest commit (see BENCHMARKS.md).")
+    Path runJar;
+
+    @Option(names = "--heap", defaultValue = "2g", description = "With --run-jar: the app's -Xmx (default ${DEFAULT-VALUE}).")
+    String heap;
+
+    @Option(names = "--broker-heap", defaultValue = "1g",
+        description = "With --run-jar: the broker's -Xmx (default ${DEFAULT-VALUE}).")
+    String brokerHeap;
+
+    @Option(names = "--rounds", defaultValue = "1",
+        description = "With --run-jar: rounds, each with a fresh broker, pings and app (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--app-jvm-option", paramLabel = "OPTION",
+        description = "With --run-jar: one more option for the app's JVM (repeatable), such as"
+            + " -XX:StartFlightRecording=filename=app.jfr,settings=profile.")
+    List<String> appJvmOptions = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+        if (runJar != null) {
+            return runJar();
+        }
         Duration commit = commitInterval == null ? null : Durations.parse("--commit-interval", commitInterval);
         if (commit != null && commit.toMillis() < 1) {
             throw new IllegalArgumentException("--commit-interval must be at least 1ms, got " + commitInterval);
@@ -223,6 +256,76 @@ final class BenchCommand implements Callable<Integer> {
             .put("producedPingsPerSecond", f.producedRate()).put("seconds", f.seconds())
             .put("commitIntervalMs", f.commitIntervalMs()).put("threads", f.threads());
         return json.writeValueAsString(root);
+    }
+
+    private Integer runJar() throws Exception {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+        }
+        List<RunJarBench.Round> result = new RunJarBench(new RunJarBench.Settings(runJar, pings, partitions, clients,
+            segments, heap, brokerHeap, rounds, appJvmOptions), System.err).run();
+        System.out.printf("%n`java -Xmx%s -jar %s run` (product defaults), broker in its own JVM (-Xmx%s), %,d pings"
+            + " pre-produced to %d partitions%s%n", heap, runJar.getFileName(), brokerHeap, pings, partitions,
+            appJvmOptions.isEmpty() ? "" : "; app JVM options " + appJvmOptions);
+        String row = "%-52s" + " %12s".repeat(result.size()) + "%n";
+        Object[] header = new Object[result.size() + 1];
+        header[0] = "";
+        for (int i = 0; i < result.size(); i++) {
+            header[i + 1] = "round " + result.get(i).round();
+        }
+        System.out.printf(row, header);
+        line(row, result, "pings/s, first ping to last", r -> String.format("%,.0f", r.rate()));
+        line(row, result, "pings/s, last 80 % of pings", r -> String.format("%,.0f", r.steadyRate()));
+        line(row, result, "s, launch to first ping", r -> String.format("%.1f", r.startupSeconds()));
+        line(row, result, "s, first ping to last", r -> String.format("%.1f", r.seconds()));
+        line(row, result, "app CPU s, launch to last ping", r -> String.format("%.1f", r.appCpuSeconds()));
+        for (String g : RunJarBench.GROUPS) {
+            line(row, result, "  " + g, r -> String.format("%.1f", r.appCpuByGroup().get(g)));
+        }
+        line(row, result, "app CPU s, launch to exit (close commits)", r -> String.format("%.1f", r.appCpuToExitSeconds()));
+        line(row, result, "broker CPU s, app launch to last ping", r -> String.format("%.1f", r.brokerCpuSeconds()));
+        line(row, result, "broker CPU s, app launch to app exit", r -> String.format("%.1f", r.brokerCpuToExitSeconds()));
+        for (String topic : result.get(0).topicBytesPerMillion().keySet()) {
+            line(row, result, "MB per M pings: " + topic,
+                r -> String.format("%.1f", r.topicBytesPerMillion().get(topic) / 1e6));
+        }
+        line(row, result, "longest commit of a stream thread, ms", r -> String.format("%.0f", r.maxCommitMs()));
+        line(row, result, "load average (1 min) at the last ping", r -> String.format("%.1f", r.loadAverage()));
+
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = json.createObjectNode();
+        root.putObject("settings").put("pings", pings).put("partitions", partitions).put("clients", clients)
+            .put("segments", segments).put("runJar", runJar.toString()).put("heap", heap).put("brokerHeap", brokerHeap)
+            .put("rounds", rounds).putPOJO("appJvmOptions", appJvmOptions);
+        ArrayNode list = root.putArray("runJar");
+        for (RunJarBench.Round r : result) {
+            ObjectNode o = list.addObject().put("round", r.round()).put("pingsPerSecond", r.rate())
+                .put("steadyPingsPerSecond", r.steadyRate()).put("startupSeconds", r.startupSeconds())
+                .put("seconds", r.seconds()).put("appCpuSeconds", r.appCpuSeconds())
+                .put("appCpuToExitSeconds", r.appCpuToExitSeconds()).put("brokerCpuSeconds", r.brokerCpuSeconds())
+                .put("brokerCpuToExitSeconds", r.brokerCpuToExitSeconds()).put("loadAverage", r.loadAverage());
+            o.put("maxCommitMs", Double.isNaN(r.maxCommitMs()) ? null : r.maxCommitMs());
+            ObjectNode groups = o.putObject("appCpuByGroup");
+            r.appCpuByGroup().forEach(groups::put);
+            ObjectNode bytes = o.putObject("topicBytesPerMillionPings");
+            r.topicBytesPerMillion().forEach(bytes::put);
+        }
+        String text = json.writeValueAsString(root);
+        System.out.println(text);
+        if (out != null) {
+            Files.writeString(out, text);
+        }
+        return 0;
+    }
+
+    private static void line(String row, List<RunJarBench.Round> rounds, String name,
+                             Function<RunJarBench.Round, String> value) {
+        Object[] args = new Object[rounds.size() + 1];
+        args[0] = name;
+        for (int i = 0; i < rounds.size(); i++) {
+            args[i + 1] = value.apply(rounds.get(i));
+        }
+        System.out.printf(row, args);
     }
 
     private static ObjectNode figure(ArrayNode list, Figure f) {
