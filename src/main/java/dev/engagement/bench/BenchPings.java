@@ -1,7 +1,14 @@
 package dev.engagement.bench;
 
 import dev.engagement.avro.Ping;
+import dev.engagement.registry.AvroWireSerializer;
+import dev.engagement.registry.SchemaRegistry;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -86,5 +93,24 @@ final class BenchPings {
             .setAppName(app).setChannel(channel).setOs(os).setCountry(country).setAppVersion(version)
             .setAttributes(Map.of())
             .build();
+    }
+
+    /**
+     * Produces {@code pings} of this generator (seed 2 for the per-ping draws) to {@code topic}, lz4,
+     * keyed by client, timestamped with submission time, and waits until the broker has them all.
+     */
+    void produce(String bootstrap, SchemaRegistry registry, String topic, long pings) {
+        AvroWireSerializer<Ping> serializer = new AvroWireSerializer<>(registry, Ping.getClassSchema());
+        Random random = new Random(2);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
+            "bootstrap.servers", bootstrap, "compression.type", "lz4", "linger.ms", 20,
+            "batch.size", 262_144, "acks", "1"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (long i = 0; i < pings; i++) {
+                Ping ping = ping(i, pings, random);
+                producer.send(new ProducerRecord<>(topic, null, ping.getSubmissionTimestamp().toEpochMilli(),
+                    ping.getClientId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, ping)));
+            }
+            producer.flush();
+        }
     }
 }

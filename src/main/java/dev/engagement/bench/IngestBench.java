@@ -10,7 +10,6 @@ import dev.engagement.config.EngagementConfig;
 import dev.engagement.ping.PingRules;
 import dev.engagement.ping.SegmentIndex;
 import dev.engagement.ping.ValueCaps;
-import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 import dev.engagement.registry.PingDecoder;
 import dev.engagement.sketch.Sketches;
@@ -25,10 +24,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.CloseOptions;
@@ -45,7 +41,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -289,19 +284,7 @@ public final class IngestBench implements AutoCloseable {
         admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()));
         admin.createTopics(List.of(new NewTopic(TOPIC, settings.partitions(), (short) 1))).all().get();
         Topics.awaitLeaders(admin, List.of(TOPIC), Duration.ofSeconds(30));
-        BenchPings source = new BenchPings(settings.clients(), settings.segments(), 1);
-        AvroWireSerializer<Ping> serializer = new AvroWireSerializer<>(registry, Ping.getClassSchema());
-        Random random = new Random(2);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
-            "bootstrap.servers", kafka.bootstrapServers(), "compression.type", "lz4", "linger.ms", 20,
-            "batch.size", 262_144, "acks", "1"), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < settings.pings(); i++) {
-                Ping ping = source.ping(i, settings.pings(), random);
-                producer.send(new ProducerRecord<>(TOPIC, null, ping.getSubmissionTimestamp().toEpochMilli(),
-                    ping.getClientId().getBytes(StandardCharsets.UTF_8), serializer.serialize(TOPIC, ping)));
-            }
-            producer.flush();
-        }
+        new BenchPings(settings.clients(), settings.segments(), 1).produce(kafka.bootstrapServers(), registry, TOPIC, settings.pings());
     }
 
     /** A plain consumer that reads and decodes every ping. */

@@ -2,19 +2,14 @@ package dev.engagement.bench;
 
 import dev.engagement.app.Directories;
 import dev.engagement.app.Topics;
-import dev.engagement.avro.Ping;
 import dev.engagement.config.EngagementConfig;
-import dev.engagement.registry.AvroWireSerializer;
 import dev.engagement.registry.EmbeddedSchemaRegistry;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.ReplicaInfo;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,7 +28,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -367,19 +361,7 @@ public final class RunJarBench {
     }
 
     private void produce(String bootstrap) {
-        BenchPings source = new BenchPings(settings.clients(), settings.segments(), 1);
-        AvroWireSerializer<Ping> serializer = new AvroWireSerializer<>(new EmbeddedSchemaRegistry(), Ping.getClassSchema());
-        Random random = new Random(2);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
-            "bootstrap.servers", bootstrap, "compression.type", "lz4", "linger.ms", 20,
-            "batch.size", 262_144, "acks", "1"), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < settings.pings(); i++) {
-                Ping ping = source.ping(i, settings.pings(), random);
-                producer.send(new ProducerRecord<>(TOPIC, null, ping.getSubmissionTimestamp().toEpochMilli(),
-                    ping.getClientId().getBytes(StandardCharsets.UTF_8), serializer.serialize(TOPIC, ping)));
-            }
-            producer.flush();
-        }
+        new BenchPings(settings.clients(), settings.segments(), 1).produce(bootstrap, new EmbeddedSchemaRegistry(), TOPIC, settings.pings());
     }
 
     /** Bytes per million pings in the broker's logs: pings, changelog(s), partials, downstream sketches, other. */
